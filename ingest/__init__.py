@@ -1,0 +1,1 @@
+"""Stage 1: load article files, clean them, pull out metadata, cut them into chunks."""

@@ -1,0 +1,35 @@
+"""The answerer swap point: ``answer(question, hits, history, language) -> Draft``.
+
+A ``Draft`` is the answer text with [n] markers, where n is the 1-based position in
+``Draft.cited``; the assistant turns it into the public ``Answer`` with citations.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from index.types import Hit
+
+
+@dataclass
+class Cited:
+    hit: Hit
+    sentence: tuple[int, int] | None = None  # supporting sentence, offsets inside hit.text
+    span: tuple[int, int] | None = None  # the answer span, offsets inside hit.text
+
+
+@dataclass
+class Draft:
+    text: str
+    cited: list[Cited] = field(default_factory=list)
+    refused: bool = False
+    question_type: str | None = None
+    warnings: list[str] = field(default_factory=list)
+    mode: str = "extractive"
+
+
+class Answerer(Protocol):
+    name: str
+
+    def answer(self, question: str, hits: list[Hit], history: list[dict], language: str) -> Draft: ...

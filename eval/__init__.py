@@ -1,0 +1,1 @@
+"""Eval suite: gold sets, metrics, runners for the product and baselines, XQuAD, reports."""

@@ -1,0 +1,158 @@
+"""The catalog: a SQLite file beside Chroma that knows which articles and chunks are indexed.
+
+It is what makes ingestion idempotent (an article whose content hash is unchanged is not
+touched) and crash-safe (an article's rows change in one transaction, after its vectors are
+in Chroma). It also holds each chunk's precomputed sentence spans and POS tags for the
+answerer. Every change bumps ``generation``, which the lexical index is stamped with.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterable
+from pathlib import Path
+
+from ingest.errors import IndexUnavailable
+from ingest.models import Article, Chunk
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS articles (
+    doc_id TEXT PRIMARY KEY, key TEXT, path TEXT, content_hash TEXT, title TEXT, source TEXT,
+    published TEXT, event_date TEXT, event_date_text TEXT, provinces TEXT, url TEXT, n_chars INTEGER
+);
+CREATE TABLE IF NOT EXISTS chunks (
+    chunk_id TEXT PRIMARY KEY, doc_id TEXT NOT NULL, ord INTEGER, start INTEGER, "end" INTEGER,
+    text TEXT, sentences TEXT, tags TEXT
+);
+CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
+CREATE TABLE IF NOT EXISTS state (k TEXT PRIMARY KEY, v TEXT);
+"""
+
+
+class Catalog:
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self._lock = threading.Lock()
+        try:
+            self._db = sqlite3.connect(self.path, check_same_thread=False, timeout=30)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.executescript(SCHEMA)
+        except sqlite3.DatabaseError as e:
+            raise IndexUnavailable(
+                f"the index catalog {self.path} is damaged ({e}): run `hoidap index reset` and ingest again"
+            ) from e
+
+    def close(self) -> None:
+        self._db.close()
+
+    @property
+    def generation(self) -> int:
+        row = self._db.execute("SELECT v FROM state WHERE k='generation'").fetchone()
+        return int(row[0]) if row else 0
+
+    def _bump(self) -> None:
+        self._db.execute(
+            "INSERT INTO state(k, v) VALUES('generation', '1') "
+            "ON CONFLICT(k) DO UPDATE SET v = CAST(v AS INTEGER) + 1"
+        )
+
+    def article_hashes(self) -> dict[str, tuple[str, str]]:
+        """doc_id -> (content_hash, path)."""
+        return {d: (h, p) for d, h, p in self._db.execute("SELECT doc_id, content_hash, path FROM articles")}
+
+    def chunk_ids(self, doc_id: str) -> list[str]:
+        return [r[0] for r in self._db.execute("SELECT chunk_id FROM chunks WHERE doc_id=?", (doc_id,))]
+
+    def put(self, article: Article, chunks: list[Chunk], key: str) -> None:
+        """Replace an article and its chunks in one transaction."""
+        with self._lock, self._db:
+            self._db.execute("DELETE FROM chunks WHERE doc_id=?", (article.doc_id,))
+            self._db.execute(
+                "INSERT OR REPLACE INTO articles VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                (
+                    article.doc_id, key, article.path, article.content_hash, article.title, article.source,
+                    article.published, article.event_date, article.event_date_text,
+                    json.dumps(article.provinces, ensure_ascii=False), article.url, len(article.text),
+                ),
+            )
+            self._db.executemany(
+                'INSERT OR REPLACE INTO chunks VALUES (?,?,?,?,?,?,?,?)',
+                [
+                    (
+                        c.chunk_id, c.doc_id, i, c.start, c.end, c.text,
+                        json.dumps(c.sentences), json.dumps(c.tags, ensure_ascii=False),
+                    )
+                    for i, c in enumerate(chunks)
+                ],
+            )
+            self._bump()
+
+    def remove(self, doc_ids: Iterable[str]) -> None:
+        doc_ids = list(doc_ids)
+        if not doc_ids:
+            return
+        with self._lock, self._db:
+            for d in doc_ids:
+                self._db.execute("DELETE FROM chunks WHERE doc_id=?", (d,))
+                self._db.execute("DELETE FROM articles WHERE doc_id=?", (d,))
+            self._bump()
+
+    def articles(self) -> list[dict]:
+        cur = self._db.execute(
+            "SELECT doc_id, key, path, title, source, published, event_date, event_date_text, provinces, url, "
+            "n_chars FROM articles ORDER BY path"
+        )
+        cols = [c[0] for c in cur.description]
+        out = []
+        for row in cur:
+            d = dict(zip(cols, row))
+            d["provinces"] = json.loads(d["provinces"] or "[]")
+            out.append(d)
+        return out
+
+    def all_chunk_texts(self) -> tuple[list[str], list[str]]:
+        ids, texts = [], []
+        for cid, text in self._db.execute("SELECT chunk_id, text FROM chunks ORDER BY doc_id, ord"):
+            ids.append(cid)
+            texts.append(text)
+        return ids, texts
+
+    def chunk_ids_of(self, doc_ids: Iterable[str]) -> set[str]:
+        out: set[str] = set()
+        doc_ids = list(doc_ids)
+        for i in range(0, len(doc_ids), 500):
+            part = doc_ids[i : i + 500]
+            q = f"SELECT chunk_id FROM chunks WHERE doc_id IN ({','.join('?' * len(part))})"
+            out.update(r[0] for r in self._db.execute(q, part))
+        return out
+
+    def chunks(self, chunk_ids: list[str]) -> dict[str, dict]:
+        """Chunk rows joined with their article's metadata, keyed by chunk id."""
+        if not chunk_ids:
+            return {}
+        q = (
+            'SELECT c.chunk_id, c.doc_id, c.start, c."end", c.text, c.sentences, c.tags, a.title, a.source, '
+            "a.published, a.event_date, a.event_date_text, a.provinces, a.path, a.url "
+            f"FROM chunks c JOIN articles a ON a.doc_id = c.doc_id WHERE c.chunk_id IN ({','.join('?' * len(chunk_ids))})"
+        )
+        out = {}
+        for row in self._db.execute(q, chunk_ids):
+            cid, doc, start, end, text, sents, tags, title, source, pub, ev, evt, prov, path, url = row
+            out[cid] = {
+                "chunk_id": cid, "doc_id": doc, "start": start, "end": end, "text": text,
+                "sentences": [tuple(s) for s in json.loads(sents or "[]")],
+                "tags": [[tuple(t) for t in s] for s in json.loads(tags or "[]")],
+                "meta": {
+                    "title": title, "source": source, "published": pub, "event_date": ev,
+                    "event_date_text": evt, "provinces": "|" + "|".join(json.loads(prov or "[]")) + "|",
+                    "path": path, "url": url, "doc_id": doc,
+                },
+            }
+        return out
+
+    def counts(self) -> tuple[int, int]:
+        a = self._db.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
+        c = self._db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
+        return a, c

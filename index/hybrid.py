@@ -1,0 +1,87 @@
+"""Retrieval: dense (Chroma), lexical (BM25), and their reciprocal-rank fusion.
+
+RRF needs no score calibration between a cosine similarity and a BM25 score, which matters
+because the two sides fail differently: dense retrieval is cross-lingual (English questions
+about Vietnamese text) and lexical retrieval is exact on names, numbers and unaccented
+input. A passage that both sides rank well wins.
+"""
+
+from __future__ import annotations
+
+from index.store import Store
+from index.types import Filters, Hit
+
+RRF_K = 60
+POOL = 50  # candidates taken from each side before fusion
+
+
+class HybridRetriever:
+    """``retrieve(query, k, filters, lexical_query=None) -> list[Hit]``; ``mode`` picks the sides."""
+
+    def __init__(self, store: Store, mode: str = "hybrid") -> None:
+        if mode not in ("hybrid", "dense", "bm25"):
+            raise ValueError(f"unknown retrieval mode {mode!r}")
+        self.store = store
+        self.mode = mode
+
+    def _allowed_docs(self, filters: Filters | None) -> set[str] | None:
+        if not filters or filters.empty():
+            return None
+        allowed = set()
+        for a in self.store.catalog.articles():
+            meta = {**a, "provinces": "|" + "|".join(a["provinces"]) + "|"}
+            if filters.accepts(meta):
+                allowed.add(a["doc_id"])
+        return allowed
+
+    def dense(self, query: str, n: int, allowed: set[str] | None) -> list[tuple[str, float]]:
+        count = self.store._chroma("count")
+        if not count or (allowed is not None and not allowed):
+            return []
+        vec = self.store.embedder.embed_queries([query])
+        kw = {}
+        if allowed is not None:
+            kw["where"] = {"doc_id": {"$in": sorted(allowed)}}
+        res = self.store._chroma(
+            "query", query_embeddings=vec, n_results=min(n, count), include=["distances"], **kw
+        )
+        return [(cid, 1.0 - float(d)) for cid, d in zip(res["ids"][0], res["distances"][0])]
+
+    def lexical(self, query: str | list[str], n: int, allowed: set[str] | None) -> list[tuple[str, float]]:
+        lex = self.store.lexical
+        mask = None
+        if allowed is not None:
+            mask = lex.mask(self.store.catalog.chunk_ids_of(allowed))
+        return lex.search(query, k=n, allowed=mask)
+
+    def retrieve(
+        self,
+        query: str,
+        k: int = 5,
+        filters: Filters | None = None,
+        lexical_query: str | list[str] | None = None,
+    ) -> list[Hit]:
+        allowed = self._allowed_docs(filters)
+        dense = self.dense(query, POOL, allowed) if self.mode != "bm25" else []
+        lex = self.lexical(lexical_query or query, POOL, allowed) if self.mode != "dense" else []
+        fused: dict[str, float] = {}
+        for ranked in (dense, lex):
+            for rank, (cid, _) in enumerate(ranked):
+                fused[cid] = fused.get(cid, 0.0) + 1.0 / (RRF_K + rank + 1)
+        best = sorted(fused, key=lambda c: -fused[c])[:k]
+        rows = self.store.catalog.chunks(best)
+        d_rank = {cid: r + 1 for r, (cid, _) in enumerate(dense)}
+        l_rank = {cid: r + 1 for r, (cid, _) in enumerate(lex)}
+        hits = []
+        for cid in best:
+            row = rows.get(cid)
+            if row is None:  # removed by a concurrent re-ingest: never cite a vanished passage
+                continue
+            hits.append(
+                Hit(
+                    chunk_id=cid, doc_id=row["doc_id"], text=row["text"], start=row["start"], end=row["end"],
+                    score=fused[cid], meta=row["meta"], sentences=row["sentences"], tags=row["tags"],
+                    dense_rank=d_rank.get(cid), lexical_rank=l_rank.get(cid),
+                )
+            )
+        return hits

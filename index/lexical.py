@@ -1,0 +1,119 @@
+"""The lexical side of retrieval: BM25 (bm25s) over diacritic-folded Vietnamese syllables.
+
+Tokens are folded syllables plus adjacent-syllable bigrams. Vietnamese words are mostly
+one or two syllables ("hội nghị", "chủ trì"), so bigrams stand in for a word segmenter, and
+unlike underthesea's segmenter they work the same on text typed without diacritics:
+"ai chu tri hoi nghi thai nguyen" and "Ai chủ trì hội nghị ở Thái Nguyên?" give the same
+tokens. Chroma has no sparse index in local mode, so this one lives beside it, as files
+under the index home, stamped with the catalog generation it was built from.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+from pathlib import Path
+
+import numpy as np
+
+from ingest.textutil import fold
+
+_CLAUSE = re.compile(r"[^\W_]+(?:[ \t]+[^\W_]+)*", re.UNICODE)
+# Question words and particles: they say what is asked, not what the answer is about.
+QUERY_STOP = set(
+    "ai gi nao dau sao the bao nhieu may khi hay khong chua co phai la nhu va cua o tai thi "
+    "who what which when where why how many much is are was were the a an of in on at to did do does "
+    "for and with by from".split()
+)
+
+
+def tokenize(text: str, drop: set[str] | None = None) -> list[str]:
+    """Folded syllables and syllable bigrams of ``text`` (bigrams only inside a clause)."""
+    out: list[str] = []
+    for clause in _CLAUSE.findall(fold(text)):
+        syl = [s for s in clause.split() if not drop or s not in drop]
+        out.extend(syl)
+        out.extend(f"{a}_{b}" for a, b in zip(syl, syl[1:]))
+    return out
+
+
+def query_tokens(text: str) -> list[str]:
+    return tokenize(text, drop=QUERY_STOP) or tokenize(text)
+
+
+class LexicalIndex:
+    """BM25 over chunk texts; ``search`` returns (chunk_id, score) best first."""
+
+    def __init__(self, ids: list[str], retriever, generation: int) -> None:
+        self.ids = ids
+        self.generation = generation
+        self._bm25 = retriever
+        self._row = {cid: i for i, cid in enumerate(ids)}
+
+    @classmethod
+    def build(cls, ids: list[str], texts: list[str], generation: int) -> LexicalIndex:
+        import bm25s
+
+        bm = bm25s.BM25()
+        if ids:
+            bm.index([tokenize(t) for t in texts], show_progress=False)
+        return cls(list(ids), bm, generation)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def vocabulary(self) -> dict[str, int]:
+        return getattr(self._bm25, "vocab_dict", None) or {}
+
+    def search(self, query: str | list[str], k: int = 50, allowed: np.ndarray | None = None) -> list[tuple[str, float]]:
+        if not self.ids:
+            return []
+        toks = query_tokens(query) if isinstance(query, str) else query
+        tok_ids = self._bm25.get_tokens_ids(toks)
+        if not tok_ids:
+            return []
+        scores = self._bm25.get_scores_from_ids(tok_ids)
+        if allowed is not None:
+            scores = scores * allowed
+        k = min(k, len(scores))
+        top = np.argpartition(-scores, k - 1)[:k]
+        top = top[np.argsort(-scores[top])]
+        return [(self.ids[i], float(scores[i])) for i in top if scores[i] > 0]
+
+    def mask(self, chunk_ids: set[str]) -> np.ndarray:
+        m = np.zeros(len(self.ids), dtype=np.float32)
+        for cid in chunk_ids:
+            row = self._row.get(cid)
+            if row is not None:
+                m[row] = 1.0
+        return m
+
+    # persistence: write a fresh folder, then swap it in, so a crash leaves the old one or none
+    def save(self, folder: Path) -> None:
+        folder = Path(folder)
+        tmp = folder.with_name(folder.name + ".tmp")
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(parents=True)
+        if self.ids:
+            self._bm25.save(str(tmp), show_progress=False)
+        (tmp / "ids.json").write_text(json.dumps({"generation": self.generation, "ids": self.ids}), "utf-8")
+        old = folder.with_name(folder.name + ".old")
+        shutil.rmtree(old, ignore_errors=True)
+        if folder.exists():
+            os.replace(folder, old)
+        os.replace(tmp, folder)
+        shutil.rmtree(old, ignore_errors=True)
+
+    @classmethod
+    def load(cls, folder: Path) -> LexicalIndex:
+        """Load a saved index; raises ValueError/OSError if it is missing or damaged."""
+        import bm25s
+
+        meta = json.loads((Path(folder) / "ids.json").read_text("utf-8"))
+        ids = meta["ids"]
+        bm = bm25s.BM25.load(str(folder), show_progress=False) if ids else bm25s.BM25()
+        if ids and bm.scores["num_docs"] != len(ids):
+            raise ValueError("lexical index does not match its id list")
+        return cls(ids, bm, int(meta["generation"]))

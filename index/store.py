@@ -1,0 +1,286 @@
+"""The index: Chroma (vectors, passages, metadata) + the catalog + the lexical index, kept in step.
+
+``Store.sync(raw_docs)`` is the one way in. For each article it compares the content hash
+with the catalog and does nothing when unchanged. Otherwise it chunks, embeds only chunk
+ids Chroma does not have yet (ids are content hashes, so unchanged passages of an edited
+article and passages written before a crash are reused), upserts them, then replaces the
+article's catalog rows in one transaction, then deletes its stale vectors. A crash at any
+point leaves either the old article or vectors that the next run reuses: never duplicates.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import logging
+import shutil
+from collections.abc import Callable, Iterable
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlparse
+
+from index.catalog import Catalog
+from index.embed import Embedder
+from index.lexical import LexicalIndex
+from ingest.errors import HoidapError, IndexMismatch, IndexUnavailable
+from ingest.load import RawDoc, Skipped
+
+log = logging.getLogger(__name__)
+BATCH = 64  # chunks embedded and written together
+
+
+@dataclass
+class SyncReport:
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    chunks_embedded: int = 0
+    chunks_reused: int = 0
+    skipped: list[Skipped] = field(default_factory=list)
+
+    def summary(self) -> str:
+        s = (
+            f"{self.added} added, {self.updated} updated, {self.unchanged} unchanged, {self.removed} removed; "
+            f"{self.chunks_embedded} chunks embedded, {self.chunks_reused} reused"
+        )
+        if self.skipped:
+            s += f"; {len(self.skipped)} skipped"
+        return s
+
+
+def connect_chroma(home: Path, url: str | None):
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    opts = ChromaSettings(anonymized_telemetry=False)
+    try:
+        if url:
+            u = urlparse(url if "://" in url else f"http://{url}")
+            return chromadb.HttpClient(
+                host=u.hostname or "localhost", port=u.port or 8000, ssl=u.scheme == "https", settings=opts
+            )
+        (home / "chroma").mkdir(parents=True, exist_ok=True)
+        return chromadb.PersistentClient(path=str(home / "chroma"), settings=opts)
+    except Exception as e:
+        where = f"the Chroma server at {url}" if url else f"the Chroma store in {home / 'chroma'}"
+        raise IndexUnavailable(f"cannot open {where}: {e}") from e
+
+
+class Store:
+    def __init__(self, home: Path, embedder: Embedder, chroma_url: str | None = None, collection: str = "hoidap"):
+        self.home = Path(home)
+        self.home.mkdir(parents=True, exist_ok=True)
+        self.embedder = embedder
+        self.chroma_url = chroma_url
+        self.client = connect_chroma(self.home, chroma_url)
+        self.collection = self._open_collection(collection)
+        self.catalog = Catalog(self.home / "catalog.sqlite")
+        self._lexical: LexicalIndex | None = None
+
+    # -- opening ---------------------------------------------------------------------------
+    def _open_collection(self, name: str):
+        want = {"embedder": self.embedder.name, "dim": self.embedder.dim}
+        try:
+            col = self.client.get_or_create_collection(
+                name, metadata=want, configuration={"hnsw": {"space": "cosine"}}, embedding_function=None
+            )
+        except Exception as e:
+            raise IndexUnavailable(f"cannot open Chroma collection {name!r}: {e}") from e
+        have = col.metadata or {}
+        if have.get("embedder") != want["embedder"] or int(have.get("dim", -1)) != want["dim"]:
+            raise IndexMismatch(
+                f"the index in {self.home} was built with embedder {have.get('embedder')!r} "
+                f"(dim {have.get('dim')}), but HOIDAP_EMBED_MODEL is {want['embedder']!r} (dim {want['dim']}): "
+                "set HOIDAP_EMBED_MODEL back, or run `hoidap index reset` and ingest again"
+            )
+        return col
+
+    @contextmanager
+    def _writer(self):
+        """One writer at a time per index home (a second ingest waits)."""
+        with open(self.home / ".lock", "w") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
+
+    # -- writing ---------------------------------------------------------------------------
+    def sync(
+        self,
+        docs: Iterable[RawDoc | Skipped],
+        prune_under: list[Path] | None = None,
+        progress: Callable[[int], None] | None = None,
+        with_tags: bool = True,
+    ) -> SyncReport:
+        """Bring the index in line with ``docs``; with ``prune_under``, drop articles under
+        those folders that were not seen."""
+        from ingest.chunk import chunk
+        from ingest.metadata import build_article
+
+        report = SyncReport()
+        with self._writer():
+            known = self.catalog.article_hashes()
+            seen: set[str] = set()
+            pending: list = []
+            for doc in docs:
+                if progress:
+                    progress(1)
+                if isinstance(doc, Skipped):
+                    report.skipped.append(doc)
+                    log.warning("skipped %s: %s", doc.path, doc.reason)
+                    continue
+                try:
+                    article = build_article(doc)
+                except Exception as e:  # one odd page must not stop the folder
+                    report.skipped.append(Skipped(doc.path, f"could not be parsed: {e}"))
+                    continue
+                if not article.text.strip() or len(article.text) < 40:
+                    report.skipped.append(Skipped(doc.path, "no article text left after cleaning"))
+                    continue
+                seen.add(article.doc_id)
+                old = known.get(article.doc_id)
+                if old and old[0] == article.content_hash:
+                    report.unchanged += 1
+                    continue
+                chunks = chunk(article, with_tags=with_tags)
+                pending.append((article, chunks, doc.key, old is not None))
+                if sum(len(c) for _, c, _, _ in pending) >= BATCH:
+                    self._flush(pending, report)
+                    pending = []
+            self._flush(pending, report)
+            if prune_under:
+                roots = [str(Path(p).resolve()) for p in prune_under]
+                gone = [
+                    d for d, (_, path) in known.items()
+                    if d not in seen and any(str(Path(path.split(":")[0]).resolve()).startswith(r) for r in roots)
+                ]
+                self.remove(gone)
+                report.removed = len(gone)
+            self.refresh_lexical()
+        return report
+
+    def _flush(self, pending: list, report: SyncReport) -> None:
+        if not pending:
+            return
+        all_chunks = [c for _, chunks, _, _ in pending for c in chunks]
+        have = set(self._existing_ids([c.chunk_id for c in all_chunks]))
+        new = [c for c in all_chunks if c.chunk_id not in have]
+        metas = {a.doc_id: a.meta() for a, _, _, _ in pending}
+        if new:
+            vectors = self.embedder.embed_passages([c.text for c in new])
+            self._chroma(
+                "upsert",
+                ids=[c.chunk_id for c in new],
+                embeddings=vectors,
+                documents=[c.text for c in new],
+                metadatas=[self._chunk_meta(c, metas[c.doc_id]) for c in new],
+            )
+        reused = [c for c in all_chunks if c.chunk_id in have]
+        if reused:  # offsets or article metadata may have moved
+            self._chroma(
+                "update", ids=[c.chunk_id for c in reused],
+                metadatas=[self._chunk_meta(c, metas[c.doc_id]) for c in reused],
+            )
+        report.chunks_embedded += len(new)
+        report.chunks_reused += len(reused)
+        for article, chunks, key, existed in pending:
+            stale = set(self.catalog.chunk_ids(article.doc_id)) - {c.chunk_id for c in chunks}
+            self.catalog.put(article, chunks, key)
+            if stale:
+                self._chroma("delete", ids=sorted(stale))
+            if existed:
+                report.updated += 1
+            else:
+                report.added += 1
+
+    @staticmethod
+    def _chunk_meta(c, article_meta: dict) -> dict:
+        # Chroma keeps everything needed to rebuild the catalog from it (server mode, repair).
+        return {
+            **article_meta, "start": c.start, "end": c.end,
+            "ann": json.dumps({"s": c.sentences, "t": c.tags}, ensure_ascii=False),
+        }
+
+    def _existing_ids(self, ids: list[str]) -> list[str]:
+        out: list[str] = []
+        for i in range(0, len(ids), 500):
+            out.extend(self._chroma("get", ids=ids[i : i + 500], include=[])["ids"])
+        return out
+
+    def _chroma(self, op: str, **kw):
+        try:
+            return getattr(self.collection, op)(**kw)
+        except HoidapError:
+            raise
+        except Exception as e:
+            where = f"Chroma server {self.chroma_url}" if self.chroma_url else f"Chroma store in {self.home}"
+            raise IndexUnavailable(f"{op} failed on the {where}: {e}") from e
+
+    def remove(self, doc_ids: list[str]) -> None:
+        for d in doc_ids:
+            ids = self.catalog.chunk_ids(d)
+            if ids:
+                self._chroma("delete", ids=ids)
+        self.catalog.remove(doc_ids)
+
+    # -- lexical ---------------------------------------------------------------------------
+    @property
+    def lexical_dir(self) -> Path:
+        return self.home / "lexical"
+
+    def refresh_lexical(self) -> LexicalIndex:
+        gen = self.catalog.generation
+        if self._lexical is not None and self._lexical.generation == gen:
+            return self._lexical
+        try:
+            lex = LexicalIndex.load(self.lexical_dir)
+            if lex.generation != gen:
+                raise ValueError(f"built from generation {lex.generation}, catalog is at {gen}")
+        except FileNotFoundError:
+            lex = self._rebuild_lexical(gen)
+        except Exception as e:
+            log.warning("lexical index in %s is damaged (%s): rebuilding it from the catalog", self.lexical_dir, e)
+            lex = self._rebuild_lexical(gen)
+        self._lexical = lex
+        return lex
+
+    def _rebuild_lexical(self, gen: int) -> LexicalIndex:
+        ids, texts = self.catalog.all_chunk_texts()
+        lex = LexicalIndex.build(ids, texts, gen)
+        lex.save(self.lexical_dir)
+        return lex
+
+    @property
+    def lexical(self) -> LexicalIndex:
+        return self.refresh_lexical()
+
+    # -- info ------------------------------------------------------------------------------
+    def stats(self) -> dict:
+        articles, chunks = self.catalog.counts()
+        size = sum(f.stat().st_size for f in self.home.rglob("*") if f.is_file())
+        return {
+            "home": str(self.home),
+            "chroma": self.chroma_url or "embedded",
+            "embedder": self.embedder.name,
+            "dim": self.embedder.dim,
+            "articles": articles,
+            "chunks": chunks,
+            "vectors": self._chroma("count"),
+            "generation": self.catalog.generation,
+            "bytes_on_disk": size,
+        }
+
+    def reset(self) -> None:
+        """Delete everything this index holds."""
+        with self._writer():
+            try:
+                self.client.delete_collection(self.collection.name)
+            except Exception as e:
+                log.warning("could not delete the Chroma collection: %s", e)
+            self.catalog.close()
+            for p in ("catalog.sqlite", "catalog.sqlite-wal", "catalog.sqlite-shm"):
+                (self.home / p).unlink(missing_ok=True)
+            shutil.rmtree(self.lexical_dir, ignore_errors=True)

@@ -1,0 +1,156 @@
+"""Article metadata from a cleaned page: title, outlet, dates, provinces.
+
+Dates come in many shapes: "Đăng ngày: 01/07/2019", "Thứ Sáu, 09/06/2017 23:44", and leads
+that give only a day and month ("Sáng 21-6", "Ngày 29.6", "Chiều 9/6"). The event's year is
+taken from the publication date when there is one, else from the latest full date the text
+itself gives, else left unknown: a guessed year would be a made-up fact.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from functools import lru_cache
+from importlib.resources import files
+from pathlib import Path
+
+from ingest.clean import DATE, clean_article
+from ingest.load import RawDoc
+from ingest.models import Article, content_hash
+from ingest.textutil import fold, nfc
+
+LEAD_DATE = re.compile(
+    r"^(?:(?:sáng|chiều|tối|trưa|đêm|ngày|hôm nay|hôm qua)\s+)?(?:ngày\s+)?"
+    r"(\d{1,2})\s*[-/.]\s*(\d{1,2})(?:\s*[-/.]\s*(\d{4}))?\b",
+    re.I,
+)
+FULL_DATE_IN_TEXT = re.compile(r"\b(\d{1,2})\s*[-/.]\s*(\d{1,2})\s*[-/.]\s*(\d{4})\b")
+
+
+@lru_cache(maxsize=1)
+def provinces() -> list[tuple[str, list[str]]]:
+    """(canonical name, [written forms]) for every province."""
+    out = []
+    for line in files("ingest").joinpath("data/provinces.txt").read_text("utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        names = [n.strip() for n in line.split("\t") if n.strip()]
+        name = names[0].lstrip("~")
+        forms = names[1:] if names[0].startswith("~") else [name, *names[1:]]
+        out.append((name, [nfc(f) for f in forms]))
+    return out
+
+
+@lru_cache(maxsize=1)
+def _province_patterns(folded: bool) -> list[tuple[str, re.Pattern]]:
+    pats = []
+    for name, forms in provinces():
+        alts = sorted({fold(f) if folded else f for f in forms}, key=len, reverse=True)
+        pats.append((name, re.compile(r"(?<!\w)(" + "|".join(map(re.escape, alts)) + r")(?!\w)")))
+    return pats
+
+
+def find_provinces(text: str, folded: bool = False) -> list[str]:
+    """Provinces mentioned in ``text``, in order of first mention.
+
+    Articles are matched as written (capitalised), so "tham gia lại" is not Gia Lai;
+    ``folded=True`` matches diacritic-free text such as a question typed without accents.
+    """
+    text = fold(text) if folded else nfc(text)
+    found = []
+    for name, pat in _province_patterns(folded):
+        m = pat.search(text)
+        if m:
+            found.append((m.start(), name))
+    return [name for _, name in sorted(found)]
+
+
+def _iso(d: int, m: int, y: int) -> str | None:
+    try:
+        return date(y, m, d).isoformat()
+    except ValueError:
+        return None
+
+
+def _first_date(lines: list[str]) -> str | None:
+    for ln in lines:
+        for m in DATE.finditer(ln):
+            iso = _iso(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+            if iso:
+                return iso
+    return None
+
+
+def event_date(lead: str, published: str | None, text: str) -> tuple[str | None, str | None]:
+    """(ISO event date or None, the date as written) from the lead sentence."""
+    m = LEAD_DATE.match(lead.strip())
+    if not m:
+        return None, None
+    d, mo = int(m.group(1)), int(m.group(2))
+    written = m.group(0)
+    if m.group(3):
+        return _iso(d, mo, int(m.group(3))), written
+    if published:
+        y = int(published[:4])
+        # An event reported after the new year happened the year before.
+        if (mo, d) > (int(published[5:7]), int(published[8:10])):
+            y -= 1
+        return _iso(d, mo, y), written
+    full = [(int(y), int(m_), int(d_)) for d_, m_, y in FULL_DATE_IN_TEXT.findall(text) if 1900 < int(y) < 2100]
+    if full:
+        y, m_, d_ = max(full)
+        if (mo, d) >= (m_, d_):
+            return _iso(d, mo, y), written
+    return None, written
+
+
+def _fallback_title(text: str, path: str) -> str:
+    first = re.split(r"(?<=[.!?])\s", text.strip(), maxsplit=1)[0]
+    if 10 <= len(first) <= 120:
+        return first.rstrip(".")
+    if first:
+        return first[:100].rsplit(" ", 1)[0] + "…"
+    return Path(path).stem.replace("-", " ").replace("_", " ")
+
+
+def build_article(raw: RawDoc) -> Article:
+    """Clean a raw document and read its metadata into an ``Article``."""
+    body = raw.text
+    html_meta: dict = {}
+    if raw.html:
+        from ingest.html import html_to_text
+
+        body, html_meta = html_to_text(body)
+    cleaned = clean_article(body)
+    text = cleaned.text
+    title = nfc(raw.fields.get("title") or html_meta.get("title") or cleaned.title or "") or _fallback_title(
+        text, raw.path
+    )
+    published = _normalise_date(raw.fields.get("published") or html_meta.get("published")) or _first_date(
+        cleaned.header
+    )
+    source = raw.fields.get("source") or html_meta.get("source") or cleaned.outlet or cleaned.source_line
+    lead = text.split("\n\n", 1)[0] if text else ""
+    ev, ev_text = event_date(lead, published, text)
+    return Article(
+        doc_id=content_hash(raw.key),
+        path=raw.path,
+        title=title.strip(),
+        text=text,
+        source=source,
+        published=published,
+        event_date=ev,
+        event_date_text=ev_text,
+        provinces=find_provinces(title + "\n" + text),
+        url=raw.fields.get("url") or html_meta.get("url"),
+    )
+
+
+def _normalise_date(value: str | None) -> str | None:
+    if not value:
+        return None
+    m = re.match(r"(\d{4})-(\d{2})-(\d{2})", value)
+    if m:
+        return _iso(int(m.group(3)), int(m.group(2)), int(m.group(1)))
+    m = DATE.search(value)
+    return _iso(int(m.group(1)), int(m.group(2)), int(m.group(3))) if m else None

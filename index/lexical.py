@@ -64,6 +64,14 @@ class LexicalIndex:
     def __len__(self) -> int:
         return len(self.ids)
 
+    def doc_freq(self, tokens: list[str]) -> dict[str, int]:
+        """How many chunks contain each token (0 for tokens the index never saw)."""
+        vocab = self.vocabulary()
+        if not vocab:
+            return {}
+        indptr = self._bm25.scores["indptr"]
+        return {t: int(indptr[vocab[t] + 1] - indptr[vocab[t]]) if t in vocab else 0 for t in tokens}
+
     def vocabulary(self) -> dict[str, int]:
         return getattr(self._bm25, "vocab_dict", None) or {}
 

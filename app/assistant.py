@@ -1,0 +1,107 @@
+"""The assistant: question (+ conversation) -> retrieve -> answer -> ``Answer`` with citations.
+
+Front ends call ``Assistant.answer`` and nothing else of the pipeline; they format what it
+returns. Bad questions raise ``BadQuestion`` with a message meant for the person asking.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+
+from app.answerer import Answerer, Draft
+from app.extractive import ExtractiveAnswerer
+from app.question import MAX_CHARS, Question, parse
+from app.schema import Answer, Citation, Timings
+from index.hybrid import HybridRetriever
+from index.types import Filters
+from ingest.errors import BadQuestion
+from ingest.textutil import nfc
+
+PLURAL_K = 12  # "which provinces ...?" needs a passage from every article
+
+
+class Assistant:
+    def __init__(self, retriever: HybridRetriever, llm: Answerer | None = None, top_k: int = 5) -> None:
+        self.retriever = retriever
+        self.llm = llm
+        self.top_k = top_k
+        self._extractive: ExtractiveAnswerer | None = None
+        self._generation = -1
+
+    @property
+    def extractive(self) -> ExtractiveAnswerer:
+        """Rebuilt when the index changes: word rarity and common places depend on the corpus."""
+        store = self.retriever.store
+        gen = store.catalog.generation
+        if self._extractive is None or gen != self._generation:
+            lex = store.lexical
+            articles = store.catalog.articles()
+            counts = Counter(p for a in articles for p in a["provinces"])
+            common = {p for p, n in counts.items() if len(articles) >= 3 and n > len(articles) / 2}
+            self._extractive = ExtractiveAnswerer(lex.doc_freq, len(lex), common)
+            self._generation = gen
+        return self._extractive
+
+    def check(self, question: str) -> str:
+        if not isinstance(question, str):
+            raise BadQuestion("the question must be text")
+        q = nfc(question).strip()
+        if not q:
+            raise BadQuestion("the question is empty: type a question about the articles")
+        if len(q) > MAX_CHARS:
+            raise BadQuestion(
+                f"the question is {len(q):,} characters long; the limit is {MAX_CHARS:,}: ask something shorter"
+            )
+        return q
+
+    def answer(
+        self,
+        question: str,
+        history: list[dict] | None = None,
+        filters: Filters | None = None,
+        k: int | None = None,
+        mode: str | None = None,
+    ) -> Answer:
+        t0 = time.perf_counter()
+        text = self.check(question)
+        history = [h for h in (history or []) if isinstance(h, dict) and isinstance(h.get("content"), str)]
+        q = parse(text, history)
+        k = k or self.top_k
+        hits = self.retriever.retrieve(
+            q.rewritten, k=max(k, PLURAL_K) if q.plural else max(k, 8), filters=filters,
+            lexical_query=q.search_text,
+        )
+        t1 = time.perf_counter()
+        use_llm = self.llm is not None and mode != "extractive"
+        if use_llm:
+            draft = self.llm.answer(q.rewritten, hits[:k], history, q.language)
+        else:
+            draft = self.extractive.answer_parsed(q, hits)
+        t2 = time.perf_counter()
+        return self._to_answer(text, q, draft, t0, t1, t2)
+
+    @staticmethod
+    def _to_answer(text: str, q: Question, draft: Draft, t0: float, t1: float, t2: float) -> Answer:
+        citations = []
+        for n, c in enumerate(draft.cited, 1):
+            h = c.hit
+            citations.append(
+                Citation(
+                    marker=n, doc_id=h.doc_id, chunk_id=h.chunk_id, title=h.meta.get("title") or "",
+                    source=h.meta.get("source") or None, published=h.meta.get("published") or None,
+                    path=h.meta.get("path") or "", text=h.text, start=h.start, end=h.end, score=round(h.score, 6),
+                    answer_start=c.span[0] if c.span else None, answer_end=c.span[1] if c.span else None,
+                    sentence_start=c.sentence[0] if c.sentence else None,
+                    sentence_end=c.sentence[1] if c.sentence else None,
+                )
+            )
+        return Answer(
+            question=text, answer=draft.text, language=q.language, refused=draft.refused, citations=citations,
+            timings_ms=Timings(
+                retrieve=round((t1 - t0) * 1000, 2), answer=round((t2 - t1) * 1000, 2),
+                total=round((t2 - t0) * 1000, 2),
+            ),
+            rewritten_question=q.rewritten if q.rewritten != text else None,
+            question_type=draft.question_type or q.qtype, mode=draft.mode, warnings=draft.warnings,
+        )

@@ -1,0 +1,188 @@
+"""Understanding a question: its language, what type of answer it wants, what it is about,
+and what it means in the light of the conversation so far.
+
+All rules, no model: the question types of news QA are few and their Vietnamese and English
+markers are closed sets ("ai", "khi nào", "bao nhiêu", who, when, how many...). Matching runs
+on folded text, so "bao nhieu" and "bao nhiêu" are the same question.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib.resources import files
+
+from ingest.metadata import find_provinces
+from ingest.textutil import fold, has_vietnamese_marks, nfc
+
+MAX_CHARS = 2000
+
+EN_WORDS = set(
+    "the a an who whom whose what which when where why how many much is are was were did do does of in on at to "
+    "and with by from for about meeting conference chaired chair give gave province provinces city their they "
+    "them he she it his her there this that these those was has have had will would can could should".split()
+)
+VI_WORDS = set(
+    "ai gi nao dau sao bao nhieu may khi nhung cac cua va la co khong duoc da se tai o hoi nghi tinh thanh pho "
+    "nguoi chu tri trao tang ngay nam ty dong du an hop tac phat trien con thi the nhu voi cho ve".split()
+)
+
+# (type, folded pattern); first match wins, so the more specific come first.
+TYPES = [
+    ("how_many", r"\b(bao nhieu|may (?!khi)\w+|how many|how much|so luong|tong so|tong cong)\b"),
+    ("when", r"\b(khi nao|ngay nao|ngay may|bao gio|luc nao|nam nao|thang nao|thoi gian nao|hom nao|when|what date|"
+             r"which date|what day|which day|what year|which year|what time)\b"),
+    ("where", r"\b(o dau|tai dau|noi nao|dia diem nao|dia diem|where|what place|which place|which venue)\b"),
+    ("who", r"\b(ai|nhung ai|nguoi nao|vi nao|dong chi nao|who|whom|whose)\b"),
+    ("why", r"\b(vi sao|tai sao|ly do|why|nhu the nao|the nao|ra sao|bang cach nao|how)\b"),
+    ("yesno", r"(\bco\b.*\b(khong|chua)\s*\??\s*$|\b(phai khong|dung khong|co phai)\b|^(is|are|was|were|did|does|do|has|"
+              r"have|had|can|could|will|would)\b)"),
+    ("what", r"\b(gi|nao|what|which|nhung\s+\w+\s+nao)\b"),
+]
+FOLLOWUP = re.compile(
+    r"^(con|va|the con|vay con|what about|how about|and)\b|\b(thi sao|the nao|ra sao)\s*\??$|"
+    r"\b(ho|ong ay|ba ay|tinh nay|tinh do|hoi nghi nay|hoi nghi do|they|them|their|he|she|him|her|it|that meeting|"
+    r"this meeting|there)\b"
+)
+PLURAL = re.compile(r"\b(nhung tinh|cac tinh|nhung dia phuong|cac dia phuong|tinh nao|which provinces|what provinces|"
+                    r"which cities|each province|moi tinh|bao nhieu tinh|how many provinces)\b")
+PLACE_HEAD = re.compile(r"\b(tinh nao|dia phuong nao|tinh thanh nao|province|provinces|which city|cities)\b")
+NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+# Words that shape a question but are not what it is about; not required of the evidence.
+QUESTION_WORDS = set(
+    "ai gi nao dau sao the bao nhieu may khi hay khong chua co phai la nhu va cua o tai thi vi ly do ra lam duoc "
+    "da se dang cac nhung mot nay ay kia voi cho con vay dien nguoi".split()
+)
+
+
+@lru_cache(maxsize=1)
+def lexicon() -> list[tuple[str, list[str]]]:
+    rows = []
+    for line in files("app").joinpath("data/lexicon_en_vi.tsv").read_text("utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        en, vi = line.split("\t", 1)
+        rows.append((en.strip().lower(), [nfc(v.strip()) for v in vi.split("|") if v.strip()]))
+    rows.sort(key=lambda r: -len(r[0]))
+    return rows
+
+
+@dataclass
+class Question:
+    text: str  # as asked (NFC)
+    rewritten: str  # with the conversation's context filled in
+    language: str  # "vi" | "en"
+    qtype: str
+    provinces: list[str] = field(default_factory=list)  # provinces named (folded match)
+    numbers: list[str] = field(default_factory=list)
+    vi_groups: list[list[str]] = field(default_factory=list)  # Vietnamese alternatives of English words
+    plural: bool = False  # wants a list across articles
+    place_head: bool = False  # asks for a province/place ("tỉnh nào", "which provinces")
+    followup: bool = False
+
+    @property
+    def vi_terms(self) -> list[str]:
+        return [t for g in self.vi_groups for t in g]
+
+    @property
+    def search_text(self) -> str:
+        """What the lexical side searches: the question plus its Vietnamese terms."""
+        return " ".join([self.rewritten, *self.vi_terms])
+
+
+def detect_language(text: str) -> str:
+    """"vi" or "en". Capitalised words are names, which English questions keep in Vietnamese."""
+    toks = re.findall(r"[^\W\d_]+'?[a-z]*", nfc(text))
+    if toks:
+        toks[0] = toks[0].lower()  # the first word is capitalised, not a name
+    common = [t for t in toks if not t[:1].isupper()] or toks
+    en_words = EN_WORDS | {w for en, _ in lexicon() for w in en.split()}
+    en = sum(t.lower() in en_words for t in common)
+    vi = sum(has_vietnamese_marks(t) or fold(t) in VI_WORDS for t in common)
+    return "en" if en > vi else "vi"
+
+
+def question_type(text: str) -> str:
+    f = fold(text).strip()
+    f = re.sub(r"\b(con .+ thi sao|what about .+)$", "", f).strip() or f
+    for name, pat in TYPES:
+        if re.search(pat, f):
+            return name
+    return "what"
+
+
+def english_groups(text: str) -> list[list[str]]:
+    """Vietnamese alternatives for each domain word of an English question
+    ("gave" -> ["trao tặng", "tặng", "hỗ trợ"])."""
+    low = " " + re.sub(r"[^\w' -]", " ", text.lower()) + " "
+    out: list[list[str]] = []
+    for en, vi in lexicon():
+        if f" {en} " in low:
+            out.append(vi)
+            low = low.replace(f" {en} ", " ")
+    return out
+
+
+def parse(text: str, history: list[dict] | None = None) -> Question:
+    """Analyse ``text``; with ``history``, resolve it as a follow-up of the last question."""
+    text = nfc(text).strip()
+    lang = detect_language(text)
+    q = Question(
+        text=text,
+        rewritten=text,
+        language=lang,
+        qtype=question_type(text),
+        provinces=find_provinces(text, folded=True),
+        numbers=NUMBER.findall(text),
+    )
+    prev_user = [h["content"] for h in (history or []) if h.get("role") == "user" and h.get("content", "").strip()]
+    if prev_user:
+        prev = parse(prev_user[-1], [{"role": "user", "content": c} for c in prev_user[:-1]])
+        _resolve(q, prev)
+    f = fold(q.rewritten)
+    q.plural = bool(PLURAL.search(f))
+    q.place_head = bool(PLACE_HEAD.search(f))
+    if lang == "en":
+        q.vi_groups = english_groups(q.rewritten)
+    return q
+
+
+def _resolve(q: Question, prev: Question) -> None:
+    f = fold(q.text).strip()
+    own = [p for p in q.provinces if p != "Hà Nội"]
+    prev_own = [p for p in prev.provinces if p != "Hà Nội"]
+    looks_followup = bool(FOLLOWUP.search(f)) or (not own and prev_own and len(f.split()) <= 10)
+    if not looks_followup:
+        return
+    q.followup = True
+    if own and re.search(r"\b(thi sao|the nao|ra sao|what about|how about)\b|^(con|and|va)\b", f) and prev_own:
+        # "Còn hội nghị với Thanh Hóa thì sao?": the previous question, about the new place.
+        rewritten = prev.rewritten
+        for p in prev_own:
+            rewritten = _replace_place(rewritten, p, own[0])
+        q.rewritten, q.qtype, q.language = rewritten, prev.qtype, q.language
+        q.provinces = find_provinces(rewritten, folded=True)
+        return
+    if not own and prev_own:
+        place = prev_own[0]
+        pron = re.compile(
+            r"\b(them|they|there|it|that meeting|this meeting|họ|ông ấy|bà ấy|tỉnh này|tỉnh đó|hội nghị này|"
+            r"hội nghị đó|ho|tinh nay|tinh do)\b",
+            re.I,
+        )
+        if pron.search(q.text):
+            q.rewritten = pron.sub(place, q.text, count=1)
+        else:
+            sep = " in " if q.language == "en" else " ở "
+            q.rewritten = q.text.rstrip(" ?") + sep + place + "?"
+        q.provinces = find_provinces(q.rewritten, folded=True)
+
+
+def _replace_place(text: str, old: str, new: str) -> str:
+    """Replace a province name in ``text``, accented or not."""
+    ft = fold(text)
+    i = ft.find(fold(old))
+    if i < 0:
+        return text + " " + new
+    return text[:i] + new + text[i + len(old):]

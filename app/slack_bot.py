@@ -306,14 +306,19 @@ def build_http_server(app, port: int = 3000, host: str = "0.0.0.0", path: str = 
     return uvicorn.Server(config)
 
 
+def socket_mode_handler(app, settings: Settings):
+    """Bolt's Socket Mode handler for ``app`` (not connected); its Web API calls use SLACK_API_URL."""
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    return SocketModeHandler(app, app_token=settings.slack_app_token)
+
+
 def serve(settings: Settings, assistant, port: int = 3000, host: str = "0.0.0.0") -> None:
     """Run the bot until interrupted: Socket Mode if SLACK_APP_TOKEN is set, else HTTP on ``port``."""
     app = create_app(settings, assistant)
     if settings.slack_app_token:
-        from slack_bolt.adapter.socket_mode import SocketModeHandler
-
         log.info("connecting to Slack in Socket Mode")
-        SocketModeHandler(app, app_token=settings.slack_app_token).start()
+        socket_mode_handler(app, settings).start()
         return
     log.info("listening for Slack events on http://%s:%d/slack/events", host, port)
     build_http_server(app, port=port, host=host).run()

@@ -18,6 +18,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
 
 BOT_TOKEN = "xoxb-0000-fake-bot-token"
+APP_TOKEN = "xapp-1-fake-app-token"
 BOT_USER_ID = "UHOIDAPBOT"
 BOT_ID = "BHOIDAPBOT"
 TEAM_ID = "T0HOIDAP"
@@ -33,8 +34,9 @@ class Call:
 
 
 class FakeSlackAPI:
-    def __init__(self, token: str = BOT_TOKEN):
-        self.token = token
+    def __init__(self, token: str = BOT_TOKEN, app_token: str = APP_TOKEN):
+        self.token, self.app_token = token, app_token
+        self.socket_url: str | None = None  # what apps.connections.open hands out
         self.calls: list[Call] = []
         self.messages: dict[str, list[dict]] = {}  # channel -> messages
         self._rate_limited: set[str] = set()
@@ -59,9 +61,7 @@ class FakeSlackAPI:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
-        threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        ).start()
+        threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
         return self
 
     def stop(self) -> None:
@@ -99,9 +99,7 @@ class FakeSlackAPI:
         # Slack timestamps are "seconds.micro" strings, unique per channel and increasing
         return f"{1_700_000_000 + next(self._clock)}.000100"
 
-    def add_message(
-        self, channel: str, text: str, user: str = "UASKER", thread_ts: str | None = None, **extra
-    ) -> dict:
+    def add_message(self, channel: str, text: str, user: str = "UASKER", thread_ts: str | None = None, **extra) -> dict:
         """Put a message in the channel as if a person had posted it; returns the message."""
         msg = {"type": "message", "user": user, "text": text, "ts": self.next_ts(), **extra}
         if thread_ts:
@@ -120,11 +118,7 @@ class FakeSlackAPI:
         deadline = time.monotonic() + timeout
         with self._cond:
             while True:
-                found = [
-                    c
-                    for c in self.calls
-                    if c.method == method and c.status == 200 and (not where or where(c))
-                ]
+                found = [c for c in self.calls if c.method == method and c.status == 200 and (not where or where(c))]
                 if len(found) >= count:
                     return found
                 left = deadline - time.monotonic()
@@ -159,13 +153,11 @@ class FakeSlackAPI:
             self._rate_limited.discard(method)
         if limited:
             body = {"ok": False, "error": "ratelimited"}
-            return self._reply(
-                req, Call(method, args, 429, path=url.path), body, headers={"Retry-After": "1"}
-            )
-        if req.headers.get("Authorization") != f"Bearer {self.token}" and method != "api.test":
-            return self._reply(
-                req, Call(method, args, 200, path=url.path), {"ok": False, "error": "invalid_auth"}
-            )
+            return self._reply(req, Call(method, args, 429, path=url.path), body, headers={"Retry-After": "1"})
+        # Socket Mode's apps.connections.open takes the app-level token, everything else the bot token
+        token = self.app_token if method == "apps.connections.open" else self.token
+        if req.headers.get("Authorization") != f"Bearer {token}":
+            return self._reply(req, Call(method, args, 200, path=url.path), {"ok": False, "error": "invalid_auth"})
         handler = getattr(self, "_api_" + method.replace(".", "_"), None)
         body = handler(args) if handler else {"ok": False, "error": "unknown_method"}
         self._reply(req, Call(method, args, 200, path=url.path), body)
@@ -194,6 +186,11 @@ class FakeSlackAPI:
             "bot_id": BOT_ID,
             "is_enterprise_install": False,
         }
+
+    def _api_apps_connections_open(self, args: dict) -> dict:
+        if not self.socket_url:
+            return {"ok": False, "error": "not_allowed_token_type"}
+        return {"ok": True, "url": self.socket_url}
 
     def _api_chat_postMessage(self, args: dict) -> dict:
         channel = args.get("channel")
@@ -224,9 +221,7 @@ class FakeSlackAPI:
         with self._cond:
             for msg in self.messages.get(args.get("channel"), []):
                 if msg["ts"] == args.get("ts"):
-                    msg.update(
-                        text=args.get("text", msg["text"]), blocks=args.get("blocks", msg.get("blocks"))
-                    )
+                    msg.update(text=args.get("text", msg["text"]), blocks=args.get("blocks", msg.get("blocks")))
                     return {"ok": True, "channel": args["channel"], "ts": msg["ts"], "text": msg["text"]}
         return {"ok": False, "error": "message_not_found"}
 
@@ -266,3 +261,97 @@ class FakeSlackAPI:
             return {"ok": False, "error": "thread_not_found"}
         thread.sort(key=lambda m: float(m["ts"]))
         return {"ok": True, "messages": thread, "has_more": False, "response_metadata": {"next_cursor": ""}}
+
+
+class FakeSocketMode:
+    """Slack's Socket Mode endpoint: a WebSocket that says hello, pushes envelopes and
+    collects the client's acknowledgements (``{"envelope_id": ...}``)."""
+
+    def __init__(self):
+        self.acks: list[dict] = []
+        self._conns: list = []
+        self._cond = threading.Condition()
+        self._server = None
+
+    def start(self) -> "FakeSocketMode":
+        from websockets.sync.server import serve
+
+        self._server = serve(self._session, "127.0.0.1", 0, compression=None)
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        if self._server:
+            self._server.shutdown()
+            self._server = None
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    @property
+    def url(self) -> str:
+        port = self._server.socket.getsockname()[1]
+        return f"ws://127.0.0.1:{port}/link/?ticket=fake-ticket&app_id=AHOIDAP"
+
+    def _session(self, conn) -> None:
+        conn.send(
+            json.dumps(
+                {
+                    "type": "hello",
+                    "num_connections": 1,
+                    "connection_info": {"app_id": "AHOIDAP"},
+                    "debug_info": {"host": "fake"},
+                }
+            )
+        )
+        with self._cond:
+            self._conns.append(conn)
+            self._cond.notify_all()
+        from websockets.exceptions import ConnectionClosed
+
+        try:
+            for raw in conn:
+                with self._cond:
+                    self.acks.append(json.loads(raw))
+                    self._cond.notify_all()
+        except ConnectionClosed:
+            pass  # the client hung up without a close frame, as slack_sdk's client does
+        finally:
+            with self._cond:
+                self._conns.remove(conn)
+
+    def push(self, payload: dict, kind: str = "events_api", retry_attempt: int = 0, timeout: float = 15) -> str:
+        """Deliver ``payload`` to the connected client the way Slack does; returns the envelope id."""
+        envelope_id = f"env-{next(_envelopes)}"
+        envelope = {
+            "envelope_id": envelope_id,
+            "type": kind,
+            "payload": payload,
+            "accepts_response_payload": kind != "events_api",
+            "retry_attempt": retry_attempt,
+            "retry_reason": "timeout" if retry_attempt else "",
+        }
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while not self._conns:
+                assert self._cond.wait(deadline - time.monotonic()), "no Socket Mode client connected"
+            conn = self._conns[-1]
+        conn.send(json.dumps(envelope, ensure_ascii=False))
+        return envelope_id
+
+    def wait_ack(self, envelope_id: str, timeout: float = 15) -> dict:
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                for ack in self.acks:
+                    if ack.get("envelope_id") == envelope_id:
+                        return ack
+                left = deadline - time.monotonic()
+                assert left > 0, f"no ack for {envelope_id}; acks: {self.acks}"
+                self._cond.wait(left)
+
+
+_envelopes = itertools.count(1)

@@ -56,9 +56,7 @@ class _Seen:
         """True the first time ``key`` is seen, False for repeats."""
         now = time.monotonic()
         with self._lock:
-            while self._keys and (
-                len(self._keys) >= self._size or next(iter(self._keys.values())) < now - self._ttl
-            ):
+            while self._keys and (len(self._keys) >= self._size or next(iter(self._keys.values())) < now - self._ttl):
                 self._keys.popitem(last=False)
             if key in self._keys:
                 return False
@@ -68,9 +66,7 @@ class _Seen:
 
 def _require(settings: Settings) -> None:
     if not settings.slack_bot_token:
-        raise HoidapError(
-            "SLACK_BOT_TOKEN is not set: copy the Bot User OAuth Token (xoxb-…) of your Slack app"
-        )
+        raise HoidapError("SLACK_BOT_TOKEN is not set: copy the Bot User OAuth Token (xoxb-…) of your Slack app")
     if not settings.slack_app_token and not settings.slack_signing_secret:
         raise HoidapError(
             "SLACK_SIGNING_SECRET is not set: copy it from Basic Information of your Slack app "
@@ -82,9 +78,7 @@ def _web_client(settings: Settings):
     from slack_sdk import WebClient
     from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
 
-    base_url = (
-        settings.slack_api_url if settings.slack_api_url.endswith("/") else settings.slack_api_url + "/"
-    )
+    base_url = settings.slack_api_url if settings.slack_api_url.endswith("/") else settings.slack_api_url + "/"
     return WebClient(
         token=settings.slack_bot_token,
         base_url=base_url,
@@ -112,7 +106,7 @@ def create_app(settings: Settings, assistant, feedback: FeedbackStore | None = N
         # Bolt's message carries the auth.test reply (never the token itself)
         raise HoidapError(f"Slack did not accept SLACK_BOT_TOKEN: {e}") from e
     except Exception as e:
-        raise HoidapError(f"cannot reach the Slack Web API at {client.base_url}: {type(e).__name__}") from e
+        raise HoidapError(f"cannot reach the Slack Web API at {_public_url(client.base_url)}: {e}") from e
 
     bot = _Bot(assistant, feedback)
 
@@ -193,14 +187,18 @@ class _Bot:
 
     def history(self, client, context, channel: str, root: str, before: str) -> list[dict]:
         """Earlier messages of the thread as ``[{"role", "content"}]``, oldest first."""
-        reply = client.conversations_replies(channel=channel, ts=root, limit=100)
+        from slack_sdk.errors import SlackApiError
+
+        try:
+            reply = client.conversations_replies(channel=channel, ts=root, limit=100)
+        except SlackApiError as e:  # e.g. a missing *:history scope: answer without context
+            log.warning("cannot read the thread: %s", e.response.get("error"))
+            return []
         turns: list[dict] = []
         for msg in reply.get("messages") or []:
             if float(msg.get("ts", "0")) >= float(before) or msg.get("subtype") not in (None, "bot_message"):
                 continue
-            mine = msg.get("user") == context.bot_user_id or (
-                msg.get("bot_id") and msg["bot_id"] == context.bot_id
-            )
+            mine = msg.get("user") == context.bot_user_id or (msg.get("bot_id") and msg["bot_id"] == context.bot_id)
             if msg.get("bot_id") and not mine:
                 continue  # other bots are not part of this conversation
             content = unescape(_MENTION.sub(" ", msg.get("text") or "")).strip()
@@ -233,9 +231,7 @@ class _Bot:
         user = body.get("user", {}).get("id")
         channel = (body.get("channel") or {}).get("id") or body.get("container", {}).get("channel_id")
         try:
-            self.feedback.rate(
-                action["value"], rating, user=user, channel=channel, extra={"front_end": "slack"}
-            )
+            self.feedback.rate(action["value"], rating, user=user, channel=channel, extra={"front_end": "slack"})
             stored = self.feedback.recall(action["value"])
             words = labels(stored["answer"].get("language") if stored else None)
             text = words["thanks"]
@@ -253,9 +249,7 @@ class _Bot:
 
         stored = self.feedback.recall(action["value"])
         if stored is None:
-            respond(
-                response_type="ephemeral", replace_original=False, **notice_message(labels(None)["expired"])
-            )
+            respond(response_type="ephemeral", replace_original=False, **notice_message(labels(None)["expired"]))
             return
         answer = Answer.model_validate(stored["answer"])
         channel = (body.get("channel") or {}).get("id") or body.get("container", {}).get("channel_id")
@@ -272,6 +266,14 @@ class _Bot:
             )
             return
         respond(delete_original=True)
+
+
+def _public_url(url: str) -> str:
+    """``url`` without any user:password part (an enterprise proxy URL may carry one)."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(netloc=parts.hostname + (f":{parts.port}" if parts.port else "")))
 
 
 def _usage(question: str) -> str:

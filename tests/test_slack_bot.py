@@ -193,9 +193,7 @@ def assistant():
                 end=len(text),
                 score=1.0,
             )
-            return Answer(
-                question=question, answer=text + " [1]", language="vi", refused=False, citations=[cite]
-            )
+            return Answer(question=question, answer=text + " [1]", language="vi", refused=False, citations=[cite])
 
     return Canned()
 
@@ -254,9 +252,7 @@ def test_direct_message_and_thread_follow_up_uses_history(bot):
     assert answer.args["thread_ts"] == first["ts"] and CHAIRS[1] in answer.args["text"]
 
     follow = bot.fake.add_message("D0DIRECT", "Ông Bùi Xuân Hòa giữ chức vụ gì?", thread_ts=first["ts"])
-    bot.event(
-        {**im, "text": follow["text"], "ts": follow["ts"], "event_ts": follow["ts"], "thread_ts": first["ts"]}
-    )
+    bot.event({**im, "text": follow["text"], "ts": follow["ts"], "event_ts": follow["ts"], "thread_ts": first["ts"]})
     bot.fake.wait_for("chat.postMessage", 2)
     [replies] = bot.fake.calls_to("conversations.replies")
     assert replies.args["ts"] == first["ts"]
@@ -381,11 +377,7 @@ def test_feedback_buttons_store_ratings(bot):
     message = bot.fake.messages["C0GENERAL"][-1]  # the answer as Slack stored it
     assert bot.click(ACTION_UP, up["value"], message=message).status_code == 200
     [thanks] = bot.fake.wait_for("chat.postEphemeral")
-    assert (
-        thanks.args["user"] == "UASKER"
-        and thanks.args["thread_ts"] == msg["ts"]
-        and "Cảm ơn" in thanks.args["text"]
-    )
+    assert thanks.args["user"] == "UASKER" and thanks.args["thread_ts"] == msg["ts"] and "Cảm ơn" in thanks.args["text"]
     [row] = bot.feedback.rows()
     assert row["rating"] == 1 and row["user"] == "UASKER" and row["channel"] == "C0GENERAL"
     assert row["question"] == QUESTION and all(name in row["answer"]["answer"] for name in CHAIRS)
@@ -451,6 +443,18 @@ def test_missing_or_rejected_credentials_give_clear_errors(tmp_path, caplog):
             with pytest.raises(HoidapError, match="invalid_auth") as err:
                 create_app(settings_for(tmp_path, fake, SLACK_BOT_TOKEN=bad), None)
         assert bad not in str(err.value) and bad not in caplog.text
+        closed = fake.base  # a port nothing listens on once the fake has stopped
+    with pytest.raises(HoidapError, match="cannot reach the Slack Web API") as err:
+        create_app(
+            Settings(
+                HOIDAP_HOME=tmp_path,
+                SLACK_BOT_TOKEN=BOT_TOKEN,
+                SLACK_SIGNING_SECRET=SECRET,
+                SLACK_API_URL=closed.replace("//", "//user:pw@") + "/api/",
+            ),
+            None,
+        )
+    assert "pw" not in str(err.value) and BOT_TOKEN not in str(err.value)
 
 
 def test_tokens_never_logged(bot, caplog):

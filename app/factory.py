@@ -21,15 +21,24 @@ def build_assistant(settings: Settings | None = None, store: Store | None = None
 
     s = settings or get_settings()
     store = store or open_store(s)
-    llm = None
+    assistant = Assistant(HybridRetriever(store, mode), top_k=s.top_k)
     if s.llm:
         from app.llm import make_llm_answerer
 
-        llm = make_llm_answerer(s, fallback=None)
-    assistant = Assistant(HybridRetriever(store, mode), llm=llm, top_k=s.top_k)
-    if llm is not None and getattr(llm, "fallback", "unset") is None:
-        llm.fallback = assistant.extractive_fallback
+        assistant.llm = make_llm_answerer(s, fallback=ExtractiveFallback(assistant))
     return assistant
+
+
+class ExtractiveFallback:
+    """The extractive answerer behind the ``Answerer`` interface, for the LLM to fall back on."""
+
+    name = "extractive"
+
+    def __init__(self, assistant) -> None:
+        self.assistant = assistant
+
+    def answer(self, question: str, hits, history, language: str):
+        return self.assistant.extractive.answer(question, hits, history, language)
 
 
 def ingest_paths(

@@ -1,0 +1,182 @@
+"""The ``hoidap`` command line: noun/verb groups, env-var fallbacks (via Settings), ``--json`` for machines.
+
+Every ``HoidapError`` becomes one line on stderr and a non-zero exit code, never a traceback.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from app.settings import SAMPLE_CORPUS, get_settings
+from ingest.errors import BadInput, HoidapError
+
+
+def friendly(fn):
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except HoidapError as e:
+            click.echo(f"hoidap: {e}", err=True)
+            sys.exit(e.exit_code)
+        except KeyboardInterrupt:
+            click.echo("hoidap: interrupted", err=True)
+            sys.exit(130)
+
+    return wrapper
+
+
+@click.group()
+@click.version_option(package_name="hoidap")
+def cli() -> None:
+    """Questions and answers over Vietnamese news articles, with cited passages."""
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--prune", is_flag=True, help="Remove indexed articles under PATHS that are no longer there.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@friendly
+def ingest(paths: tuple[Path, ...], prune: bool, quiet: bool) -> None:
+    """Add articles (files or folders of .txt .md .html .json .jsonl) to the index.
+
+    With no PATHS, the bundled sample corpus."""
+    from tqdm import tqdm
+
+    from app.factory import ingest_paths
+    from ingest.load import find_files
+
+    paths = paths or (SAMPLE_CORPUS,)
+    files = find_files(paths)
+    if not files:
+        raise BadInput(f"no files found in {', '.join(map(str, paths))}")
+    with tqdm(total=len(files), unit="file", disable=quiet or None, desc="ingest", file=sys.stderr) as bar:
+        report = ingest_paths(get_settings(), paths, prune=prune, progress=bar.update)
+    for s in report.skipped:
+        click.echo(f"skipped {s.path}: {s.reason}", err=True)
+    click.echo(report.summary())
+
+
+def _print_answer(ans, as_json: bool) -> None:
+    if as_json:
+        click.echo(json.dumps(ans.to_json(), ensure_ascii=False))
+        return
+    click.echo(ans.answer)
+    if ans.citations:
+        click.echo("")
+        for c in ans.citations:
+            meta = ", ".join(x for x in (c.source, c.published) if x)
+            click.echo(f"[{c.marker}] {c.title}" + (f" ({meta})" if meta else "") + f" — {c.path}")
+    for w in ans.warnings:
+        click.echo(f"warning: {w}", err=True)
+
+
+@cli.command()
+@click.argument("question", required=False)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per answer.")
+@click.option("--k", type=click.IntRange(1, 50), default=None, help="Passages to retrieve (HOIDAP_TOP_K).")
+@click.option("--batch", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help='JSONL file of {"question": ..., "history": [...]} lines.')
+@click.option("--mode", type=click.Choice(["extractive", "llm"]), default=None, help="Answer mode.")
+@friendly
+def ask(question: str | None, as_json: bool, k: int | None, batch: Path | None, mode: str | None) -> None:
+    """Ask one question (or a --batch of them)."""
+    from app.factory import build_assistant
+
+    if batch is None and question is None:
+        raise click.UsageError("give a QUESTION or --batch FILE.jsonl")
+    assistant = build_assistant(get_settings())
+    if batch is None:
+        _print_answer(assistant.answer(question, k=k, mode=mode), as_json)
+        return
+    for n, line in enumerate(batch.read_text("utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+            ans = assistant.answer(item["question"], item.get("history") or [], k=k, mode=mode)
+            _print_answer(ans, as_json)
+        except (json.JSONDecodeError, KeyError, TypeError) as e:
+            err = {"line": n, "error": f"bad batch line: {e}"}
+            click.echo(json.dumps(err, ensure_ascii=False) if as_json else f"line {n}: {err['error']}")
+        except HoidapError as e:
+            err = {"line": n, "error": str(e)}
+            click.echo(json.dumps(err, ensure_ascii=False) if as_json else f"line {n}: {e}")
+
+
+@cli.group()
+def index() -> None:
+    """Inspect or reset the index."""
+
+
+@index.command()
+@click.option("--json", "as_json", is_flag=True)
+@friendly
+def stats(as_json: bool) -> None:
+    """What the index holds."""
+    from app.factory import open_store
+
+    st = open_store(get_settings()).stats()
+    if as_json:
+        click.echo(json.dumps(st, ensure_ascii=False))
+    else:
+        for k, v in st.items():
+            click.echo(f"{k:>14}: {v}")
+
+
+@index.command()
+@click.option("--yes", is_flag=True, help="Don't ask.")
+@friendly
+def reset(yes: bool) -> None:
+    """Delete the index (articles must be ingested again)."""
+    import shutil
+
+    s = get_settings()
+    if not yes:
+        click.confirm(f"Delete the index in {s.home}?", abort=True)
+    from app.factory import open_store
+
+    try:
+        open_store(s).reset()
+    except HoidapError as e:  # a damaged index can still be removed
+        click.echo(f"hoidap: {e}; removing the files", err=True)
+        if s.chroma_url:
+            raise
+        for p in ("chroma", "lexical", "catalog.sqlite", "catalog.sqlite-wal", "catalog.sqlite-shm"):
+            target = s.home / p
+            shutil.rmtree(target, ignore_errors=True) if target.is_dir() else target.unlink(missing_ok=True)
+    click.echo("index reset")
+
+
+@cli.command()
+@click.option("--scale", type=int, default=None, help="Synthetic corpus of N articles instead of the sample.")
+@click.option("--out", type=click.Path(path_type=Path), default=None, help="Write the results as JSON here.")
+@click.option("--repeat", type=int, default=20, help="Times each question is asked.")
+@friendly
+def bench(scale: int | None, out: Path | None, repeat: int) -> None:
+    """Measure ingest time, re-ingest, ask latency and memory on this machine."""
+    if scale:
+        from eval.scale import run_scale
+
+        result = run_scale(get_settings(), scale, out)
+    else:
+        from eval.bench import run_bench
+
+        result = run_bench(get_settings(), repeat=repeat)
+    click.echo(json.dumps(result, ensure_ascii=False, indent=2))
+    if out:
+        Path(out).parent.mkdir(parents=True, exist_ok=True)
+        Path(out).write_text(json.dumps(result, ensure_ascii=False, indent=2), "utf-8")
+
+
+def main() -> None:
+    cli()
+
+
+if __name__ == "__main__":
+    main()

@@ -15,7 +15,7 @@ from app.question import MAX_CHARS, Question, parse
 from app.schema import Answer, Citation, Timings
 from index.hybrid import HybridRetriever
 from index.types import Filters
-from ingest.errors import BadQuestion
+from ingest.errors import BadQuestion, IndexUnavailable
 from ingest.textutil import nfc
 
 PLURAL_K = 12  # "which provinces ...?" needs a passage from every article
@@ -68,6 +68,8 @@ class Assistant:
         history = [h for h in (history or []) if isinstance(h, dict) and isinstance(h.get("content"), str)]
         q = parse(text, history)
         k = k or self.top_k
+        if len(self.retriever.store.lexical) == 0:
+            raise IndexUnavailable("the index is empty: add articles with `hoidap ingest PATH` first")
         hits = self.retriever.retrieve(
             q.rewritten, k=max(k, PLURAL_K) if q.plural else max(k, 8), filters=filters,
             lexical_query=q.search_text,

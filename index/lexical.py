@@ -11,6 +11,7 @@ under the index home, stamped with the catalog generation it was built from.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import shutil
@@ -20,6 +21,7 @@ import numpy as np
 
 from ingest.textutil import fold
 
+logging.getLogger("bm25s").setLevel(logging.WARNING)
 _CLAUSE = re.compile(r"[^\W_]+(?:[ \t]+[^\W_]+)*", re.UNICODE)
 # Question words and particles: they say what is asked, not what the answer is about.
 QUERY_STOP = set(

@@ -106,10 +106,7 @@ def test_cited_answer(hits, backend):
     assert system == {"role": "system", "content": system_prompt("vi")}
     assert user["role"] == "user" and "Câu hỏi: Ai chủ trì hội nghị?" in user["content"]
     for i, hit in enumerate(hits, 1):  # every passage numbered, with its metadata, in order
-        assert (
-            f'<passage id="{i}">\nTiêu đề: {hit.title}\nNguồn: Hà Nội Mới\nNgày đăng: 2019-06-21'
-            in user["content"]
-        )
+        assert f'<passage id="{i}">\nTiêu đề: {hit.title}\nNguồn: Hà Nội Mới\nNgày đăng: 2019-06-21' in user["content"]
         assert hit.text in user["content"]
 
 
@@ -118,9 +115,7 @@ def test_english_prompt_and_multiple_citations_renumbered(hits):
     with FakeLLMServer([reply]) as server:
         draft = answerer(server).answer("How much did Hanoi give?", hits, [], "en")
         system, user = server.bodies()[0]["messages"]
-    assert (
-        system["content"] == system_prompt("en") and "Question: How much did Hanoi give?" in user["content"]
-    )
+    assert system["content"] == system_prompt("en") and "Question: How much did Hanoi give?" in user["content"]
     # renumbered in order of first citation, so cited[n-1] is the passage behind [n]
     assert draft.text == "Hanoi gave 3 tỷ đồng [1][2]. Nguyễn Thị Bích Ngọc co-chaired it [3][1]."
     assert [c.hit.chunk_id for c in draft.cited] == ["c2", "c0", "c1"]
@@ -239,15 +234,11 @@ def test_connection_refused_falls_back(hits):
     assert draft.mode == "extractive" and "could not be reached" in draft.warnings[0]
     *_, final = llm.stream("Ai chủ trì?", hits, [], "vi")
     assert final.mode == "extractive" and "could not be reached" in final.warnings[0]
-    assert (
-        llm.condense("Còn Thanh Hóa?", [{"role": "user", "content": "Ai chủ trì?"}], "vi") == "Còn Thanh Hóa?"
-    )
+    assert llm.condense("Còn Thanh Hóa?", [{"role": "user", "content": "Ai chủ trì?"}], "vi") == "Còn Thanh Hóa?"
 
 
 @pytest.mark.parametrize("language", ["vi", "en"])
-@pytest.mark.parametrize(
-    "reply", ["NO_ANSWER", " **NO_ANSWER**\n", "NO_ANSWER. The passages are about Hanoi."]
-)
+@pytest.mark.parametrize("reply", ["NO_ANSWER", " **NO_ANSWER**\n", "NO_ANSWER. The passages are about Hanoi."])
 def test_no_answer_sentinel_is_a_refusal_in_the_questions_language(hits, language, reply):
     with FakeLLMServer([reply]) as server:
         draft = answerer(server).answer("Ai vô địch World Cup 2018?", hits, [], language)
@@ -372,3 +363,36 @@ def test_best_sentence_prefers_the_one_with_the_figures(hits):
     span = best_sentence(hits[2], ["Năm 2018 Hà Nội đã hỗ trợ 570 triệu đồng"])
     assert hits[2].text[span[0] : span[1]] == "Năm 2018, Hà Nội hỗ trợ 570 triệu đồng cho các xã khó khăn."
     assert best_sentence(hits[2], ["unrelated words only"]) is None
+
+
+# -- end to end: the assistant over the ingested sample corpus ------------------------------------
+
+
+def _reading_llm(body: dict) -> Reply | str:
+    """A scripted 'model' that reads the passages it was sent and cites the one that answers."""
+    user = body["messages"][-1]["content"]
+    if not user.startswith("Các đoạn trích"):
+        return Reply(status=400, content="unexpected prompt")
+    passages = re.findall(r'<passage id="(\d+)">(.*?)</passage>', user, re.S)
+    for number, text in passages:
+        if "đồng chủ trì" in text and "Bùi Xuân Hòa" in text:
+            return f"Bà Nguyễn Thị Bích Ngọc và ông Bùi Xuân Hòa đồng chủ trì hội nghị [{number}]."
+    return NO_ANSWER
+
+
+@pytest.mark.slow
+def test_assistant_answers_with_the_llm_and_valid_citations(sample_settings, sample_store):
+    from app.factory import build_assistant
+
+    with FakeLLMServer(_reading_llm) as server:
+        settings = sample_settings.model_copy(update={"llm": f"openai:test-model@{server.openai_url}"})
+        assistant = build_assistant(settings, store=sample_store)
+        answer = assistant.answer("Ai chủ trì hội nghị hợp tác giữa Hà Nội và Thái Nguyên?")
+        assert len(server.bodies()) == 1
+    assert answer.mode == "llm" and not answer.refused and answer.warnings == []
+    assert answer.answer.startswith("Bà Nguyễn Thị Bích Ngọc và ông Bùi Xuân Hòa đồng chủ trì hội nghị [1]")
+    (citation,) = answer.citations
+    assert citation.marker == 1 and "đồng chủ trì" in citation.text
+    assert citation.path.endswith("ha-noi-thai-nguyen-hoi-nghi-hop-tac.txt")
+    sentence = citation.text[citation.sentence_start : citation.sentence_end]
+    assert "Bùi Xuân Hòa" in sentence and "đồng chủ trì" in sentence

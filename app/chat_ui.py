@@ -1,0 +1,299 @@
+"""The Gradio chat page: conversation on the left, numbered source cards on the right.
+
+The conversation lives in a ``gr.State`` list of turns ({question, answer dict | None, error})
+and the chat is re-drawn from it, rather than read back from the Chatbot: the Chatbot holds
+escaped, linked markup, while follow-up questions need the raw answer text. Formatting is in
+``app.web_format``; this module only wires components to ``WebService``.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+
+import gradio as gr
+
+from app.web_format import answer_markdown, escape_markdown, pieces, question_markdown, sources_panel
+from index.types import Filters
+from ingest.errors import HoidapError
+
+UI = {
+    "vi": {
+        "title": "## Hỏi đáp tin tức · hoidap",
+        "intro": "Hỏi bằng tiếng Việt (có dấu hoặc không dấu) hoặc tiếng Anh. Mỗi câu trả lời trích dẫn [n] "
+                 "tới đoạn báo gốc ở cột bên phải.",
+        "placeholder": "Nhập câu hỏi rồi nhấn Enter…",
+        "send": "Gửi", "new": "+ Cuộc trò chuyện mới", "examples": "Câu hỏi mẫu",
+        "options": "Bộ lọc và tuỳ chọn", "province": "Tỉnh / thành phố", "source": "Báo / nguồn tin",
+        "all": "Tất cả", "date_from": "Từ ngày (YYYY-MM-DD)", "date_to": "Đến ngày (YYYY-MM-DD)",
+        "k": "Số đoạn trích", "mode": "Cách trả lời", "extractive": "Trích xuất", "llm": "LLM",
+        "no_llm": "Chưa cấu hình LLM (biến HOIDAP_LLM): chỉ có câu trả lời trích xuất.",
+        "upload": "Thêm bài báo", "files": "Tệp .txt, .md, .html, .json, .jsonl",
+        "ingest": "Nạp vào chỉ mục", "no_files": "Chưa chọn tệp nào.", "ingested": "Đã nạp",
+        "skipped": "Bỏ qua", "ingesting": "Đang nạp bài báo", "searching": "Đang tìm trong các bài báo…",
+        "empty_q": "Hãy nhập một câu hỏi.", "bad_date": "Ngày không hợp lệ: «{v}» (dùng dạng YYYY-MM-DD).",
+        "thanks": "Cảm ơn phản hồi của bạn!", "chat": "Trò chuyện", "error": "Lỗi",
+    },
+    "en": {
+        "title": "## News Q&A · hoidap",
+        "intro": "Ask in Vietnamese (with or without diacritics) or English. Every answer cites [n] the news "
+                 "passages it came from, shown on the right.",
+        "placeholder": "Type a question and press Enter…",
+        "send": "Send", "new": "+ New conversation", "examples": "Example questions",
+        "options": "Filters and options", "province": "Province / city", "source": "Outlet",
+        "all": "All", "date_from": "From date (YYYY-MM-DD)", "date_to": "To date (YYYY-MM-DD)",
+        "k": "Passages", "mode": "Answer mode", "extractive": "Extractive", "llm": "LLM",
+        "no_llm": "No LLM configured (HOIDAP_LLM): extractive answers only.",
+        "upload": "Add articles", "files": ".txt, .md, .html, .json, .jsonl files",
+        "ingest": "Add to the index", "no_files": "No file chosen.", "ingested": "Ingested",
+        "skipped": "Skipped", "ingesting": "Ingesting articles", "searching": "Searching the articles…",
+        "empty_q": "Type a question first.", "bad_date": "Invalid date: “{v}” (use YYYY-MM-DD).",
+        "thanks": "Thanks for the feedback!", "chat": "Chat", "error": "Error",
+    },
+}
+
+EXAMPLES = [
+    "Ai chủ trì hội nghị ở Thái Nguyên?",
+    "Hà Nội và Thanh Hóa thống nhất bao nhiêu nội dung hợp tác?",
+    "ai chu tri hoi nghi o thai nguyen?",
+    "Who chaired the conference in Thai Nguyen?",
+    "Which provinces signed cooperation agreements with Hanoi?",
+]
+
+DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+
+CSS = """
+.src-panel h3 { margin: 0 0 .4em 0; }
+.src-q { font-size: .85em; opacity: .75; margin: .6em 0 .3em; }
+.src-card { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: .6em .8em;
+            margin: .5em 0; background: var(--background-fill-secondary); transition: box-shadow .3s; }
+.src-card.flash, .src-card:target { box-shadow: 0 0 0 3px var(--color-accent); }
+.src-head { font-weight: 600; } .src-n { color: var(--color-accent); margin-right: .3em; }
+.src-meta, .src-path { font-size: .82em; opacity: .8; margin: .2em 0; }
+.src-path code { word-break: break-all; }
+.src-text { margin: .4em 0; padding-left: .7em; border-left: 3px solid var(--border-color-accent);
+            font-size: .92em; line-height: 1.5; }
+.src-text .support { background: rgba(255, 214, 10, .18); }
+.src-text mark { background: #ffd60a; color: #111; padding: 0 .1em; border-radius: 2px; }
+.src-warning { padding: .6em .8em; border-radius: 8px; background: #fff3cd; color: #664d03; }
+.src-empty { opacity: .7; padding: 1em 0; }
+a.cite { text-decoration: none; font-weight: 600; }
+"""
+
+# Scroll to the card instead of following the link: Gradio may open Markdown links in a new tab.
+HEAD = """
+<script>
+document.addEventListener("click", (ev) => {
+  const a = ev.target.closest && ev.target.closest('a[href^="#src-"]');
+  if (!a) return;
+  ev.preventDefault();
+  ev.stopPropagation();
+  const card = document.getElementById(a.getAttribute("href").slice(1));
+  if (!card) return;
+  const box = card.closest("details");
+  if (box) box.open = true;
+  card.scrollIntoView({behavior: "smooth", block: "center"});
+  card.classList.add("flash");
+  setTimeout(() => card.classList.remove("flash"), 1600);
+}, true);
+</script>
+"""
+
+
+def theme() -> gr.themes.Base:
+    # system fonts: the default theme fetches Google Fonts, which an offline machine cannot reach
+    return gr.themes.Soft(
+        font=["system-ui", "Segoe UI", "Roboto", "sans-serif"], font_mono=["ui-monospace", "monospace"]
+    )
+
+
+def render_chat(turns: list[dict], lang: str) -> list[dict]:
+    msgs = []
+    for n, t in enumerate(turns, 1):
+        msgs.append({"role": "user", "content": question_markdown(t["question"])})
+        if t.get("answer"):
+            msgs.append({"role": "assistant", "content": answer_markdown(t["answer"], n, lang)})
+        else:
+            msgs.append({"role": "assistant", "content": f"⚠ {escape_markdown(t.get('error') or '')}"})
+    return msgs
+
+
+def panel(turns: list[dict], lang: str) -> str:
+    return sources_panel([t.get("answer") for t in turns], lang)
+
+
+def history_of(turns: list[dict]) -> list[dict]:
+    out = []
+    for t in turns:
+        if t.get("answer"):
+            out += [{"role": "user", "content": t["question"]}, {"role": "assistant", "content": t["answer"]["answer"]}]
+    return out
+
+
+def date_bound(value: str, end: bool, lang: str) -> str | None:
+    """ISO date (or year / year-month) from a text box; a partial end date covers its whole period."""
+    v = (value or "").strip()
+    if not v:
+        return None
+    if not DATE.match(v):
+        raise HoidapError(UI[lang]["bad_date"].format(v=v))
+    if end and len(v) < 10:
+        v += "-12-31" if len(v) == 4 else "-31"  # compared as text, so day 31 works for every month
+    return v
+
+
+def make_filters(province: str, source: str, date_from: str, date_to: str, lang: str) -> Filters | None:
+    f = Filters(province=province or None, source=source or None,
+                date_from=date_bound(date_from, False, lang), date_to=date_bound(date_to, True, lang))
+    return None if f.empty() else f
+
+
+def build_blocks(service) -> gr.Blocks:
+    """The page; ``service`` is an ``app.web.WebService``."""
+    ui = UI["vi"]
+    facets = service.facets()
+
+    def choices(values: list[str], lang: str) -> list[tuple[str, str]]:
+        return [(UI[lang]["all"], "")] + [(v, v) for v in values]
+
+    with gr.Blocks(title="hoidap", fill_height=True) as demo:
+        turns = gr.State([])
+        with gr.Row(equal_height=False):
+            title = gr.Markdown(f"{ui['title']}\n\n{ui['intro']}")
+            lang = gr.Radio([("Tiếng Việt", "vi"), ("English", "en")], value="vi", show_label=False,
+                            container=False, scale=0, min_width=260, elem_id="lang")
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=3):
+                chatbot = gr.Chatbot(label=ui["chat"], height=560, elem_id="chat", buttons=["copy"],
+                                     feedback_options=("Like", "Dislike"), sanitize_html=True)
+                with gr.Row():
+                    box = gr.Textbox(placeholder=ui["placeholder"], show_label=False, scale=8, autofocus=True,
+                                     max_lines=6, elem_id="question")
+                    send = gr.Button(ui["send"], variant="primary", scale=1, min_width=80)
+                    new = gr.Button(ui["new"], scale=2, min_width=120, elem_id="new-chat")
+                gr.Examples(EXAMPLES, inputs=[box], label=ui["examples"])
+            with gr.Column(scale=2):
+                sources = gr.HTML(panel([], "vi"), elem_id="sources")
+                with gr.Accordion(ui["options"], open=False) as options:
+                    province = gr.Dropdown(choices(facets["provinces"], "vi"), value="", label=ui["province"])
+                    source = gr.Dropdown(choices(facets["sources"], "vi"), value="", label=ui["source"])
+                    with gr.Row():
+                        date_from = gr.Textbox(label=ui["date_from"], placeholder=facets["date_min"] or "")
+                        date_to = gr.Textbox(label=ui["date_to"], placeholder=facets["date_max"] or "")
+                    k = gr.Slider(1, 12, value=service.settings.top_k, step=1, label=ui["k"])
+                    mode = gr.Radio([(ui["extractive"], "extractive"), (ui["llm"], "llm")],
+                                    value="llm" if service.llm_available else "extractive", label=ui["mode"],
+                                    interactive=service.llm_available,
+                                    info=None if service.llm_available else ui["no_llm"])
+                with gr.Accordion(ui["upload"], open=False) as upload:
+                    files = gr.File(label=ui["files"], file_count="multiple", type="filepath",
+                                    file_types=[".txt", ".md", ".html", ".htm", ".json", ".jsonl"])
+                    ingest_btn = gr.Button(ui["ingest"])
+                    status = gr.Markdown()
+
+        def respond(message, state, lg, prov, src, dfrom, dto, kk, md):
+            text = message or ""
+            if not text.strip():
+                gr.Warning(UI[lg]["empty_q"])
+                yield render_chat(state, lg), text, state, panel(state, lg)
+                return
+            live = render_chat(state, lg) + [
+                {"role": "user", "content": question_markdown(text)},
+                {"role": "assistant", "content": UI[lg]["searching"]},
+            ]
+            yield live, "", state, gr.skip()
+            try:
+                filters = make_filters(prov, src, dfrom, dto, lg)
+                ans = service.ask(text, history_of(state), filters, int(kk) if kk else None, md)
+                turn = {"question": text, "answer": ans.to_json()}
+            except HoidapError as e:
+                turn = {"question": text if len(text) <= 500 else text[:500] + "…", "answer": None, "error": str(e)}
+            if turn["answer"]:
+                # reveal the answer progressively; links to the cards come with the final render
+                shown = ""
+                for piece in pieces(turn["answer"]["answer"])[:-1]:
+                    shown += piece
+                    live[-1] = {"role": "assistant", "content": escape_markdown(shown)}
+                    yield live, "", state, gr.skip()
+                    time.sleep(0.02)
+            state = state + [turn]
+            yield render_chat(state, lg), "", state, panel(state, lg)
+
+        def clear(lg):
+            return [], "", [], panel([], lg)
+
+        def on_like(state, lg, data: gr.LikeData, request: gr.Request):
+            idx = data.index[0] if isinstance(data.index, (list, tuple)) else data.index
+            n = int(idx) // 2
+            if not isinstance(data.liked, bool) or n >= len(state) or not state[n].get("answer"):
+                return
+            t = state[n]
+            service.feedback.record("web", t["question"], t["answer"], 1 if data.liked else -1,
+                                    user=getattr(request, "session_hash", None), extra={"turn": n + 1})
+            gr.Info(UI[lg]["thanks"])
+
+        def on_upload(paths, lg, progress=gr.Progress()):
+            u = UI[lg]
+            if not paths:
+                return u["no_files"], gr.skip(), gr.skip(), gr.skip()
+            total = len(paths)
+            done = [0]
+
+            def step(n: int) -> None:
+                done[0] += n
+                progress((min(done[0], total), total), desc=u["ingesting"])
+
+            try:
+                report = service.add_uploads(paths, progress=step)
+            except HoidapError as e:
+                return f"⚠ {escape_markdown(str(e))}", gr.skip(), gr.skip(), None
+            lines = [f"✓ {u['ingested']}: {escape_markdown(report.summary())}"]
+            lines += [f"- ⚠ {u['skipped']} `{Path(s.path).name}`: {escape_markdown(s.reason)}" for s in report.skipped]
+            f = service.facets()
+            return ("\n".join(lines), gr.update(choices=choices(f["provinces"], lg)),
+                    gr.update(choices=choices(f["sources"], lg)), None)
+
+        def relabel(lg, state):
+            u = UI[lg]
+            f = service.facets()
+            return (
+                f"{u['title']}\n\n{u['intro']}", gr.update(placeholder=u["placeholder"]), gr.update(value=u["send"]),
+                gr.update(value=u["new"]), gr.update(label=u["options"]), gr.update(label=u["upload"]),
+                gr.update(label=u["province"], choices=choices(f["provinces"], lg)),
+                gr.update(label=u["source"], choices=choices(f["sources"], lg)),
+                gr.update(label=u["date_from"]), gr.update(label=u["date_to"]), gr.update(label=u["k"]),
+                gr.update(label=u["mode"], choices=[(u["extractive"], "extractive"), (u["llm"], "llm")],
+                          info=None if service.llm_available else u["no_llm"]),
+                gr.update(label=u["files"]), gr.update(value=u["ingest"]),
+                gr.update(label=u["chat"], value=render_chat(state, lg)), panel(state, lg),
+            )
+
+        def refresh_facets(lg):
+            f = service.facets()
+            return gr.update(choices=choices(f["provinces"], lg)), gr.update(choices=choices(f["sources"], lg))
+
+        inputs = [box, turns, lang, province, source, date_from, date_to, k, mode]
+        outputs = [chatbot, box, turns, sources]
+        box.submit(respond, inputs, outputs, api_name="chat", concurrency_limit=16)
+        send.click(respond, inputs, outputs, api_visibility="private", concurrency_limit=16)
+        new.click(clear, [lang], outputs, api_visibility="private")
+        chatbot.clear(clear, [lang], outputs, api_visibility="private")
+        chatbot.like(on_like, [turns, lang], None, api_visibility="private")
+        ingest_btn.click(on_upload, [files, lang], [status, province, source, files], api_name="upload")
+        lang.change(relabel, [lang, turns], [
+            title, box, send, new, options, upload, province, source, date_from, date_to, k, mode, files,
+            ingest_btn, chatbot, sources,
+        ], api_visibility="private")
+        demo.load(refresh_facets, [lang], [province, source], api_visibility="private")
+
+        def ask(question: str, province: str = "", source: str = "", k: int = 0) -> dict:
+            """One question, no conversation; returns the answer JSON (same as POST /api/ask)."""
+            try:
+                f = make_filters(province, source, "", "", "en")
+                return service.ask(question, None, f, int(k) or None).to_json()
+            except HoidapError as e:
+                raise gr.Error(str(e)) from e
+
+        gr.api(ask, api_name="ask")
+    return demo

@@ -1,0 +1,207 @@
+"""The web server: one FastAPI app carrying the Gradio chat page and the JSON APIs.
+
+``serve`` is what ``hoidap chat`` runs. One ``WebService`` holds the assistant and is shared
+by the page and the APIs. Answering is safe from many threads at once, but an upload being
+ingested changes the index under the readers' feet, so ingestion takes a write lock that
+waits for running answers and holds new ones back until the index is consistent again.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from app.schema import Answer
+from app.settings import SAMPLE_CORPUS, Settings, get_settings
+from index.store import SyncReport
+from index.types import Filters
+
+UPLOAD_SUFFIXES = (".txt", ".md", ".html", ".htm", ".json", ".jsonl")
+
+
+class ReadWriteLock:
+    """Many readers or one writer; a waiting writer holds back new readers so it cannot starve."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._readers = 0
+        self._writer = False
+
+    @contextmanager
+    def read(self) -> Iterator[None]:
+        with self._cond:
+            self._cond.wait_for(lambda: not self._writer)
+            self._readers += 1
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._readers -= 1
+                self._cond.notify_all()
+
+    @contextmanager
+    def write(self) -> Iterator[None]:
+        with self._cond:
+            self._cond.wait_for(lambda: not self._writer)
+            self._writer = True
+            self._cond.wait_for(lambda: self._readers == 0)
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._writer = False
+                self._cond.notify_all()
+
+
+class WebService:
+    """What the page and the APIs share: the assistant, the index, the feedback store."""
+
+    def __init__(self, settings: Settings) -> None:
+        from app.factory import build_assistant, open_store
+        from app.feedback import FeedbackStore
+
+        self.settings = settings
+        self.store = open_store(settings)
+        self.assistant = build_assistant(settings, store=self.store)
+        self.feedback = FeedbackStore(settings.feedback_db)
+        self.lock = ReadWriteLock()
+
+    @property
+    def llm_available(self) -> bool:
+        return self.assistant.llm is not None
+
+    def ask(
+        self,
+        question: str,
+        history: list[dict] | None = None,
+        filters: Filters | None = None,
+        k: int | None = None,
+        mode: str | None = None,
+    ) -> Answer:
+        with self.lock.read():
+            return self.assistant.answer(question, history=history, filters=filters, k=k, mode=mode)
+
+    def ingest(self, paths: Iterable[str | Path], progress: Callable[[int], None] | None = None) -> SyncReport:
+        from app.factory import ingest_paths
+
+        with self.lock.write():
+            report = ingest_paths(self.settings, list(paths), progress=progress, store=self.store)
+            # rebuild the lexical index and word statistics now, once, instead of racing readers
+            self.store.refresh_lexical()
+            self.assistant.extractive  # noqa: B018 (property rebuilds on a new index generation)
+        return report
+
+    def add_uploads(self, files: Iterable[str | Path], progress: Callable[[int], None] | None = None) -> SyncReport:
+        """Copy uploaded files under HOIDAP_HOME/uploads (Gradio's temp copies vanish) and ingest them."""
+        folder = self.settings.home / "uploads"
+        folder.mkdir(parents=True, exist_ok=True)
+        copies = []
+        for f in files:
+            src = Path(f)
+            dest = folder / src.name
+            shutil.copyfile(src, dest)
+            copies.append(dest)
+        report = self.ingest(copies, progress=progress)
+        for skipped in report.skipped:  # a file that is not an article should not linger
+            Path(skipped.path).unlink(missing_ok=True)
+        return report
+
+    def facets(self) -> dict:
+        """Filter choices offered on the page, from what is indexed now."""
+        with self.lock.read():
+            articles = self.store.catalog.articles()
+        dates = sorted(d for a in articles for d in (a.get("published"), a.get("event_date")) if d)
+        return {
+            "sources": sorted({a["source"] for a in articles if a.get("source")}, key=str.casefold),
+            "provinces": sorted({p for a in articles for p in a["provinces"]}, key=str.casefold),
+            "date_min": dates[0] if dates else None,
+            "date_max": dates[-1] if dates else None,
+            "articles": len(articles),
+        }
+
+    def stats(self) -> dict:
+        with self.lock.read():
+            return self.store.stats()
+
+    def warm_up(self) -> None:
+        """Load the tokenizer and models now so the first visitor does not wait for them."""
+        try:
+            self.ask("Hội nghị diễn ra ở đâu?")
+        except Exception:  # an empty index or odd corpus must not stop the server from starting
+            pass
+
+
+def create_app(service: WebService):
+    """The FastAPI app: API routes first, then the Gradio page mounted at ``/``."""
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    import gradio as gr
+    from fastapi import FastAPI
+
+    from app.chat_ui import CSS, HEAD, build_blocks, theme
+    from app.web_api import add_routes
+
+    app = FastAPI(title="hoidap", docs_url="/api/docs", openapi_url="/api/openapi.json")
+    add_routes(app, service)
+    blocks = build_blocks(service)
+    return gr.mount_gradio_app(
+        app, blocks, path="/", css=CSS, head=HEAD, theme=theme(), footer_links=["api"],
+        run_history=False, max_file_size="20mb", allowed_paths=[],
+    )
+
+
+def ensure_corpus(service: WebService, out: Callable[[str], None] = print) -> None:
+    """On a fresh machine the index is empty: ingest the bundled sample articles, showing progress."""
+    if service.stats()["articles"]:
+        return
+    from ingest.load import find_files
+
+    total = len(find_files([SAMPLE_CORPUS]))
+    out(f"The index in {service.settings.home} is empty: ingesting the {total} bundled sample articles…")
+    done = 0
+
+    def progress(n: int) -> None:
+        nonlocal done
+        done += n
+        out(f"  {done}/{total} articles")
+
+    report = service.ingest([SAMPLE_CORPUS], progress=progress)
+    out(f"Ingested: {report.summary()}")
+
+
+def serve(settings: Settings | None = None, host: str = "127.0.0.1", port: int = 7860) -> None:
+    """Start the chat and the APIs; blocks until interrupted."""
+    import uvicorn
+
+    t0 = time.perf_counter()
+    settings = settings or get_settings()
+    service = WebService(settings)
+    ensure_corpus(service)
+    service.warm_up()
+    app = create_app(service)
+    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning"))
+    shown = "localhost" if host in ("127.0.0.1", "0.0.0.0", "::") else host
+
+    def announce() -> None:
+        while not server.started and not server.should_exit:
+            time.sleep(0.05)
+        if server.started:
+            print(f"hoidap chat is ready at http://{shown}:{port}/  (API: /api/ask, /v1/chat/completions; "
+                  f"started in {time.perf_counter() - t0:.1f} s; Ctrl+C to stop)", flush=True)
+
+    threading.Thread(target=announce, daemon=True).start()
+    server.run()
+
+
+if __name__ == "__main__":  # python -m app.web [--host H] [--port P]
+    import argparse
+
+    ap = argparse.ArgumentParser(description="Serve the hoidap chat and API")
+    ap.add_argument("--host", default="127.0.0.1")
+    ap.add_argument("--port", type=int, default=7860)
+    ns = ap.parse_args()
+    serve(get_settings(), ns.host, ns.port)

@@ -1,0 +1,203 @@
+"""Plain formatting for the web front end: answers to chat markdown, citations to source cards.
+
+Everything that came from a person or an article (questions, answers, passages, titles, paths)
+is HTML-escaped here before it reaches the page, so a question like ``<script>`` shows up as
+text and is never run. These functions take the ``Answer.to_json()`` dict (not the pydantic
+model) because that is also what the REST API hands out and what feedback stores.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+MARKER = re.compile(r"\[(\d{1,3})\]")
+
+LABELS = {
+    "vi": {
+        "sources": "Nguồn",
+        "no_sources": "⚠ Câu trả lời này không có nguồn trích dẫn: đừng tin nó khi chưa kiểm tra.",
+        "refused": "Không tìm thấy câu trả lời trong các bài báo đã nạp.",
+        "undated": "không rõ ngày",
+        "no_outlet": "không rõ nguồn",
+        "file": "Tệp",
+        "question": "Câu hỏi",
+        "earlier": "Nguồn của các câu trả lời trước",
+        "empty": "Đặt một câu hỏi: các đoạn trích dẫn sẽ hiện ở đây.",
+        "sources_list": "Nguồn:",
+    },
+    "en": {
+        "sources": "Sources",
+        "no_sources": "⚠ This answer cites no sources: do not trust it without checking.",
+        "refused": "No answer was found in the ingested articles.",
+        "undated": "undated",
+        "no_outlet": "unknown outlet",
+        "file": "File",
+        "question": "Question",
+        "earlier": "Sources of earlier answers",
+        "empty": "Ask a question: the cited passages will appear here.",
+        "sources_list": "Sources:",
+    },
+}
+
+
+def labels(lang: str) -> dict[str, str]:
+    return LABELS.get(lang, LABELS["vi"])
+
+
+def anchor(turn: int, marker: int) -> str:
+    """Element id of a source card; ``turn`` keeps markers of different answers apart."""
+    return f"src-{turn}-{marker}"
+
+
+def escape_text(text: str) -> str:
+    """Escape HTML so it is shown, not interpreted, inside Markdown or HTML."""
+    return html.escape(text or "", quote=True)
+
+
+def escape_markdown(text: str) -> str:
+    """Escape what could open an HTML tag or entity in Markdown, keeping ``>`` so quote lines stay quotes."""
+    return (text or "").replace("&", "&amp;").replace("<", "&lt;")
+
+
+def link_markers(escaped: str, turn: int, known: set[int]) -> str:
+    """Turn ``[n]`` into a link to source card n (only for markers that have a citation)."""
+
+    def repl(m: re.Match) -> str:
+        n = int(m.group(1))
+        if n not in known:
+            return m.group(0)
+        return f'<a class="cite" href="#{anchor(turn, n)}" data-src="{anchor(turn, n)}">[{n}]</a>'
+
+    return MARKER.sub(repl, escaped)
+
+
+def answer_markdown(answer: dict, turn: int, lang: str = "vi") -> str:
+    """The chat bubble for an answer: escaped text, [n] linked to cards, a warning without sources."""
+    lab = labels(lang)
+    known = {int(c["marker"]) for c in answer.get("citations", [])}
+    body = link_markers(escape_markdown(answer.get("answer", "")), turn, known)
+    parts = [body]
+    if not known:
+        parts.append(f"*{lab['no_sources'] if not answer.get('refused') else lab['refused']}*")
+    for w in answer.get("warnings") or []:
+        parts.append(f"*⚠ {escape_markdown(w)}*")
+    return "\n\n".join(p for p in parts if p)
+
+
+def question_markdown(question: str) -> str:
+    """A user's message as shown in the chat: literal text, never markup."""
+    return escape_markdown(question)
+
+
+def highlight(text: str, sentence: tuple[int, int] | None, span: tuple[int, int] | None) -> str:
+    """Escaped passage with the supporting sentence and the answer span marked.
+
+    Offsets index the raw passage, so the passage is cut at every span boundary first and
+    each piece is escaped on its own (escaping first would shift the offsets).
+    """
+    n = len(text)
+
+    def clamp(s: tuple[int, int] | None) -> tuple[int, int] | None:
+        if not s or s[0] is None or s[1] is None:
+            return None
+        a, b = max(0, min(n, int(s[0]))), max(0, min(n, int(s[1])))
+        return (a, b) if a < b else None
+
+    sentence, span = clamp(sentence), clamp(span)
+    cuts = sorted({0, n, *(sentence or ()), *(span or ())})
+    out = []
+    for a, b in zip(cuts, cuts[1:]):
+        piece = escape_text(text[a:b])
+        if span and span[0] <= a and b <= span[1]:
+            piece = f"<mark>{piece}</mark>"
+        if sentence and sentence[0] <= a and b <= sentence[1]:
+            piece = f'<span class="support">{piece}</span>'
+        out.append(piece)
+    return "".join(out)
+
+
+def source_card(citation: dict, turn: int, lang: str = "vi") -> str:
+    """One numbered source card: title, outlet, date, the passage with the answer highlighted, the file."""
+    lab = labels(lang)
+    n = int(citation["marker"])
+    passage = highlight(
+        citation.get("text") or "",
+        (citation.get("sentence_start"), citation.get("sentence_end")),
+        (citation.get("answer_start"), citation.get("answer_end")),
+    )
+    outlet = escape_text(citation.get("source") or lab["no_outlet"])
+    date = escape_text(citation.get("published") or lab["undated"])
+    return (
+        f'<div class="src-card" id="{anchor(turn, n)}">'
+        f'<div class="src-head"><span class="src-n">[{n}]</span> '
+        f'<span class="src-title">{escape_text(citation.get("title") or "")}</span></div>'
+        f'<div class="src-meta">{outlet} · {date}</div>'
+        f'<blockquote class="src-text">{passage}</blockquote>'
+        f'<div class="src-path">{lab["file"]}: <code>{escape_text(citation.get("path") or "")}</code></div>'
+        "</div>"
+    )
+
+
+def sources_html(answer: dict, turn: int, lang: str = "vi") -> str:
+    """The cards of one answer, under the question they answer; a warning when there are none."""
+    lab = labels(lang)
+    head = f'<div class="src-q">{lab["question"]} {turn}: {escape_text(answer.get("question", ""))}</div>'
+    cites = answer.get("citations") or []
+    if not cites:
+        msg = lab["refused"] if answer.get("refused") else lab["no_sources"]
+        return head + f'<div class="src-warning">{escape_text(msg)}</div>'
+    return head + "".join(source_card(c, turn, lang) for c in cites)
+
+
+def sources_panel(answers: list[dict | None], lang: str = "vi") -> str:
+    """Cards of the latest answer on top; earlier answers' cards folded below (their links still work).
+
+    ``answers`` has one entry per conversation turn (None for a turn that failed), so the turn
+    numbers used in the card anchors match the ones in the chat.
+    """
+    lab = labels(lang)
+    turns = [(t, a) for t, a in enumerate(answers, 1) if a]
+    if not turns:
+        return f'<div class="src-panel"><div class="src-empty">{lab["empty"]}</div></div>'
+    latest_turn, latest = turns[-1]
+    out = [f'<div class="src-panel"><h3>{lab["sources"]}</h3>', sources_html(latest, latest_turn, lang)]
+    if len(turns) > 1:
+        out.append(f"<details><summary>{lab['earlier']}</summary>")
+        out.extend(sources_html(a, t, lang) for t, a in reversed(turns[:-1]))
+        out.append("</details>")
+    out.append("</div>")
+    return "".join(out)
+
+
+def sources_list_text(answer: dict, lang: str = "en") -> str:
+    """Plain-text source list for API clients that only show message text (OpenAI format)."""
+    cites = answer.get("citations") or []
+    if not cites:
+        return ""
+    lab = labels(lang)
+    lines = [lab["sources_list"]]
+    for c in cites:
+        meta = ", ".join(x for x in (c.get("source"), c.get("published")) if x)
+        lines.append(f"[{c['marker']}] {c.get('title') or ''}" + (f" ({meta})" if meta else "") + f" — {c.get('path')}")
+    return "\n".join(lines)
+
+
+def openai_content(answer: dict) -> str:
+    """Message text for /v1/chat/completions: the answer with [n] markers, then the sources list."""
+    text = answer.get("answer", "")
+    listing = sources_list_text(answer, answer.get("language") or "en")
+    return f"{text}\n\n{listing}" if listing else text
+
+
+def pieces(text: str, size: int = 24) -> list[str]:
+    """Split text into small chunks at word ends so a streaming client shows it appear progressively."""
+    out, cur = [], ""
+    for token in re.findall(r"\s*\S+\s*", text) or ([text] if text else []):
+        cur += token
+        if len(cur) >= size:
+            out.append(cur)
+            cur = ""
+    if cur:
+        out.append(cur)
+    return out

@@ -174,6 +174,40 @@ def bench(scale: int | None, out: Path | None, repeat: int) -> None:
         Path(out).write_text(json.dumps(result, ensure_ascii=False, indent=2), "utf-8")
 
 
+@cli.command("eval")
+@click.option("--dataset", type=click.Path(path_type=Path), default=None,
+              help="Gold set JSONL (see eval/datasets/README.md); 'gold' = the bundled one. Default: bundled.")
+@click.option("--squad", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="A SQuAD-format JSON file (e.g. xquad.vi.json) to benchmark on.")
+@click.option("--out", type=click.Path(path_type=Path), default=None, help="Report folder (default reports/<time>).")
+@click.option("--systems", default=None, help="Comma-separated: hybrid,dense,bm25,llamaindex (default all).")
+@click.option("--limit", type=click.IntRange(1), default=None, help="At most N questions (SQuAD: seeded sample).")
+@click.option("--feedback", "feedback_export", type=click.Path(path_type=Path), default=None,
+              help="Only export the chat/Slack feedback as a gold-set JSONL to this file.")
+@friendly
+def eval_cmd(dataset, squad, out, systems, limit, feedback_export) -> None:
+    """Score answers and retrieval on a gold set (and SQuAD), side by side with baselines."""
+    from eval.runner import main as run_eval
+
+    names = [n.strip() for n in systems.split(",") if n.strip()] if systems else None
+    sys.exit(run_eval(get_settings(), dataset, squad, out, names, limit, feedback_export))
+
+
+@cli.command()
+@click.option("--port", type=click.IntRange(1, 65535), default=3000, show_default=True,
+              help="HTTP port for Slack's Events API (ignored in Socket Mode).")
+@click.option("--host", default="0.0.0.0", show_default=True, help="Address to listen on.")
+@friendly
+def slack(port: int, host: str) -> None:
+    """Run the Slack bot: Socket Mode if SLACK_APP_TOKEN is set, else HTTP at /slack/events."""
+    from app.factory import build_assistant
+    from app.slack_bot import check_settings, serve
+
+    s = get_settings()
+    check_settings(s)  # before loading the index: a missing token is the likelier mistake
+    serve(s, build_assistant(s), port=port, host=host)
+
+
 def main() -> None:
     cli()
 

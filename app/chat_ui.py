@@ -249,7 +249,10 @@ def build_blocks(service) -> gr.Blocks:
             except HoidapError as e:
                 return f"⚠ {escape_markdown(str(e))}", gr.skip(), gr.skip(), None
             lines = [f"✓ {u['ingested']}: {escape_markdown(report.summary())}"]
-            lines += [f"- ⚠ {u['skipped']} `{Path(s.path).name}`: {escape_markdown(s.reason)}" for s in report.skipped]
+            lines += [
+                f"- ⚠ {u['skipped']} {escape_markdown(Path(s.path).name)}: {escape_markdown(s.reason)}"
+                for s in report.skipped
+            ]
             f = service.facets()
             return ("\n".join(lines), gr.update(choices=choices(f["provinces"], lg)),
                     gr.update(choices=choices(f["sources"], lg)), None)

@@ -197,6 +197,35 @@ def serve(settings: Settings | None = None, host: str = "127.0.0.1", port: int =
     server.run()
 
 
+def free_port(host: str = "127.0.0.1") -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind((host, 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def background_server(service: WebService, host: str = "127.0.0.1", port: int | None = None) -> Iterator[str]:
+    """Run the full app in a thread (for tests and benchmarks); yields its base URL, stops on exit."""
+    import uvicorn
+
+    port = port or free_port(host)
+    server = uvicorn.Server(uvicorn.Config(create_app(service), host=host, port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError(f"the web server did not start on {host}:{port}")
+        time.sleep(0.05)
+    try:
+        yield f"http://{host}:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
 if __name__ == "__main__":  # python -m app.web [--host H] [--port P]
     import argparse
 

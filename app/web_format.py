@@ -78,8 +78,8 @@ def answer_markdown(answer: dict, turn: int, lang: str = "vi") -> str:
     known = {int(c["marker"]) for c in answer.get("citations", [])}
     body = link_markers(escape_markdown(answer.get("answer", "")), turn, known)
     parts = [body]
-    if not known:
-        parts.append(f"*{lab['no_sources'] if not answer.get('refused') else lab['refused']}*")
+    if not known and not answer.get("refused"):  # a refusal already says there is nothing to cite
+        parts.append(f"*{lab['no_sources']}*")
     for w in answer.get("warnings") or []:
         parts.append(f"*⚠ {escape_markdown(w)}*")
     return "\n\n".join(p for p in parts if p)

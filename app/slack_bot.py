@@ -64,7 +64,8 @@ class _Seen:
             return True
 
 
-def _require(settings: Settings) -> None:
+def check_settings(settings: Settings) -> None:
+    """Fail early, with what to set, when the Slack credentials for the chosen mode are missing."""
     if not settings.slack_bot_token:
         raise HoidapError("SLACK_BOT_TOKEN is not set: copy the Bot User OAuth Token (xoxb-…) of your Slack app")
     if not settings.slack_app_token and not settings.slack_signing_secret:
@@ -88,7 +89,7 @@ def _web_client(settings: Settings):
 
 def create_app(settings: Settings, assistant, feedback: FeedbackStore | None = None):
     """A configured ``slack_bolt.App``; checks the bot token with auth.test right away."""
-    _require(settings)
+    check_settings(settings)
     from slack_bolt import App, BoltResponse
     from slack_bolt.error import BoltError
 
@@ -317,6 +318,7 @@ def socket_mode_handler(app, settings: Settings):
 
 def serve(settings: Settings, assistant, port: int = 3000, host: str = "0.0.0.0") -> None:
     """Run the bot until interrupted: Socket Mode if SLACK_APP_TOKEN is set, else HTTP on ``port``."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app = create_app(settings, assistant)
     if settings.slack_app_token:
         log.info("connecting to Slack in Socket Mode")

@@ -10,8 +10,8 @@ the sources and the 👍/👎 buttons go on the last one. Text is escaped for mr
 from __future__ import annotations
 
 import re
-import unicodedata
 
+from app.question import detect_language
 from app.schema import Answer, Citation
 
 TEXT_LIMIT = 3000
@@ -28,8 +28,7 @@ LABELS = {
         "sources": "Nguồn",
         "no_sources": "⚠️ Câu trả lời này không kèm nguồn trích dẫn — hãy kiểm tra lại trước khi dùng.",
         "no_sources_refused": "Không có bài viết nào trong kho trả lời được câu hỏi này.",
-        "refusal": "Xin lỗi, mình không tìm thấy thông tin để trả lời câu hỏi này "
-        "trong các bài viết hiện có.",
+        "refusal": "Xin lỗi, mình không tìm thấy thông tin để trả lời câu hỏi này trong các bài viết hiện có.",
         "up": "👍 Hữu ích",
         "down": "👎 Chưa đúng",
         "share": "Chia sẻ vào kênh",
@@ -60,41 +59,14 @@ LABELS = {
     },
 }
 
-# Letters only Vietnamese uses among the languages we answer in; enough to pick reply language
-# for messages that have no Answer (usage hints, errors). The assistant decides for real answers.
-_VI_LETTERS = set("ăâđêôơưàảãáạằẳẵắặầẩẫấậèẻẽéẹềểễếệìỉĩíịòỏõóọồổỗốộờởỡớợùủũúụừửữứựỳỷỹýỵ")
-_VI_WORDS = {
-    "la",
-    "ai",
-    "gi",
-    "cua",
-    "nao",
-    "bao",
-    "nhieu",
-    "khong",
-    "tinh",
-    "nguoi",
-    "nhu",
-    "va",
-    "o",
-    "dau",
-    "khi",
-}
-
 
 def labels(language: str | None) -> dict[str, str]:
     return LABELS.get(language or "", LABELS["vi"])
 
 
 def guess_language(text: str) -> str:
-    """'vi' or 'en' for short texts; Vietnamese letters or common unaccented Vietnamese words win."""
-    lowered = unicodedata.normalize("NFC", text).casefold()
-    if any(ch in _VI_LETTERS for ch in lowered):
-        return "vi"
-    words = re.findall(r"[a-z]+", lowered)
-    if words and sum(w in _VI_WORDS for w in words) / len(words) >= 0.25:
-        return "vi"
-    return "en" if words else "vi"
+    """'vi' or 'en', for replies that have no Answer to take the language from (hints, errors)."""
+    return detect_language(text)
 
 
 def escape(text: str) -> str:
@@ -107,8 +79,10 @@ def unescape(text: str) -> str:
 
 
 def to_mrkdwn(text: str) -> str:
-    """Escaped mrkdwn; Markdown ``**bold**`` (LLM answers use it) becomes Slack's ``*bold*``."""
-    return re.sub(r"\*\*(\S(?:.*?\S)?)\*\*", r"*\1*", escape(text))
+    """Escaped mrkdwn. Markdown the assistant writes keeps its meaning: ``**bold**`` becomes
+    Slack's ``*bold*`` and a ``> `` quote line stays a quote (a leading ``>`` cannot form a link)."""
+    out = re.sub(r"\*\*(\S(?:.*?\S)?)\*\*", r"*\1*", escape(text))
+    return re.sub(r"(?m)^&gt; ", "> ", out)
 
 
 def _cut_point(text: str, limit: int) -> int:
@@ -276,7 +250,7 @@ def answer_messages(
 
     fallback = text if len(text) <= FALLBACK_LIMIT else text[: FALLBACK_LIMIT - 1] + "…"
     chunks = [blocks[i : i + BLOCK_LIMIT] for i in range(0, len(blocks), BLOCK_LIMIT)]
-    messages = [{"text": escape(fallback), "blocks": chunks[0]}]
+    messages = [{"text": to_mrkdwn(fallback), "blocks": chunks[0]}]
     for chunk in chunks[1:]:
         messages.append({"text": words["continued"], "blocks": chunk})
     return messages

@@ -169,36 +169,6 @@ def run_bot(settings: Settings, assistant, feedback: FeedbackStore):
 
 
 @pytest.fixture
-def assistant():
-    """TEMPORARY stand-in until the lead's Assistant fixture lands in conftest."""
-    from app.schema import Answer, Citation
-
-    text = (
-        "Phó Bí thư Thành ủy, Chủ tịch HĐND thành phố Hà Nội Nguyễn Thị Bích Ngọc và Phó Bí thư "
-        "Thường trực Tỉnh ủy, Chủ tịch HĐND tỉnh Thái Nguyên Bùi Xuân Hòa đồng chủ trì hội nghị."
-    )
-
-    class Canned:
-        def answer(self, question, history=None, **kw):
-            cite = Citation(
-                marker=1,
-                doc_id="d",
-                chunk_id="c",
-                title="Hội nghị hợp tác",
-                source="HNMO",
-                published="2019-06-21",
-                path="a.txt",
-                text=text,
-                start=0,
-                end=len(text),
-                score=1.0,
-            )
-            return Answer(question=question, answer=text + " [1]", language="vi", refused=False, citations=[cite])
-
-    return Canned()
-
-
-@pytest.fixture
 def bot(tmp_path, assistant):
     with FakeSlackAPI() as fake:
         feedback = FeedbackStore(tmp_path / "feedback.sqlite")

@@ -54,9 +54,7 @@ def citation(marker: int = 1, **kw) -> Citation:
 
 
 def answer(text: str = "Hội nghị do Nguyễn Thị Bích Ngọc và Bùi Xuân Hòa đồng chủ trì [1].", **kw) -> Answer:
-    fields = dict(
-        question="Ai chủ trì hội nghị?", answer=text, language="vi", refused=False, citations=[citation()]
-    )
+    fields = dict(question="Ai chủ trì hội nghị?", answer=text, language="vi", refused=False, citations=[citation()])
     fields.update(kw)
     return Answer(**fields)
 
@@ -106,9 +104,7 @@ def test_share_button_only_when_asked():
 def test_no_feedback_id_no_buttons_and_asked_by_header():
     [message] = answer_messages(answer(), None, asked_by="U42")
     assert all(b["type"] != "actions" for b in message["blocks"])
-    assert (
-        message["blocks"][0]["type"] == "context" and "<@U42>" in message["blocks"][0]["elements"][0]["text"]
-    )
+    assert message["blocks"][0]["type"] == "context" and "<@U42>" in message["blocks"][0]["elements"][0]["text"]
 
 
 @pytest.mark.parametrize("text", ["a < b & c > d", "<!channel> ping", "<@U123> hi", "x &amp; y"])
@@ -128,8 +124,10 @@ def test_answer_and_passages_are_escaped(text):
     assert "&lt;b&gt;T&amp;C&lt;/b&gt;" in dumped
 
 
-def test_markdown_bold_becomes_slack_bold():
+def test_markdown_bold_and_quotes_survive():
     assert to_mrkdwn("**Bùi Xuân Hòa** chủ trì") == "*Bùi Xuân Hòa* chủ trì"
+    assert to_mrkdwn("Trả lời [1].\n\n> câu trích <x> [1]") == "Trả lời [1].\n\n> câu trích &lt;x&gt; [1]"
+    assert to_mrkdwn("a > b") == "a &gt; b"
 
 
 def test_no_sources_note_is_visible():
@@ -232,6 +230,7 @@ def test_quote_passage_single_line():
         (unicodedata.normalize("NFD", "Hội nghị ở đâu?"), "vi"),
         (unicodedata.normalize("NFD", "Hội nghị"), "vi"),
         ("Who chaired the conference?", "en"),
+        ("Who is Bùi Xuân Hòa?", "en"),
         ("", "vi"),
     ],
 )

@@ -13,7 +13,7 @@ import pytest
 from app.feedback import FeedbackStore
 from app.slack_bot import create_app, socket_mode_handler
 from tests.fakes.slack_api import APP_TOKEN, BOT_USER_ID, TEAM_ID, FakeSlackAPI, FakeSocketMode
-from tests.test_slack_bot import CHAIRS, QUESTION, Recording, assistant, settings_for  # noqa: F401  TEMP
+from tests.test_slack_bot import CHAIRS, QUESTION, Recording, settings_for
 
 pytest.importorskip("websockets")
 
@@ -29,7 +29,7 @@ def event_payload(event: dict, event_id: str) -> dict:
     }
 
 
-def test_socket_mode_answers_once_and_serves_slash_command(tmp_path, assistant):  # noqa: F811  TEMP
+def test_socket_mode_answers_once_and_serves_slash_command(tmp_path, assistant):
     with FakeSlackAPI() as fake, FakeSocketMode() as socket:
         fake.socket_url = socket.url
         settings = settings_for(tmp_path, fake, SLACK_APP_TOKEN=APP_TOKEN, SLACK_SIGNING_SECRET=None)

@@ -152,6 +152,25 @@ class Catalog:
             }
         return out
 
+    def get_state(self, key: str) -> str | None:
+        row = self._db.execute("SELECT v FROM state WHERE k=?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_state(self, key: str, value: str) -> None:
+        with self._lock, self._db:
+            self._db.execute("INSERT OR REPLACE INTO state(k, v) VALUES(?, ?)", (key, value))
+
+    def replace_all(self, articles: list[tuple], chunks: list[tuple], state: dict[str, str]) -> None:
+        """Swap the whole catalog for raw rows (rebuilt from Chroma) in one transaction, so
+        readers in other processes see the old catalog or the new one, never a mix."""
+        with self._lock, self._db:
+            self._db.execute("DELETE FROM chunks")
+            self._db.execute("DELETE FROM articles")
+            self._db.executemany("INSERT OR REPLACE INTO articles VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", articles)
+            self._db.executemany("INSERT OR REPLACE INTO chunks VALUES (?,?,?,?,?,?,?,?)", chunks)
+            self._db.executemany("INSERT OR REPLACE INTO state(k, v) VALUES(?, ?)", list(state.items()))
+            self._bump()
+
     def counts(self) -> tuple[int, int]:
         a = self._db.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
         c = self._db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]

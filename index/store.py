@@ -6,6 +6,12 @@ ids Chroma does not have yet (ids are content hashes, so unchanged passages of a
 article and passages written before a crash are reused), upserts them, then replaces the
 article's catalog rows in one transaction, then deletes its stale vectors. A crash at any
 point leaves either the old article or vectors that the next run reuses: never duplicates.
+
+Chroma is the source of truth: every chunk's metadata holds what the catalog needs, so a
+missing or damaged catalog is rebuilt from it, and with a Chroma server several processes
+share one collection, each keeping a local catalog + BM25 cache (see ``index.server_sync``).
+Calls to a Chroma server are retried with backoff on transport errors (a restart, a dropped
+connection); when it stays down, ``IndexUnavailable`` names the URL.
 """
 
 from __future__ import annotations
@@ -14,12 +20,15 @@ import fcntl
 import json
 import logging
 import shutil
+import threading
+import time
 from collections.abc import Callable, Iterable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
 
+from index import server_sync
 from index.catalog import Catalog
 from index.embed import Embedder
 from index.lexical import LexicalIndex
@@ -28,6 +37,7 @@ from ingest.load import RawDoc, Skipped
 
 log = logging.getLogger(__name__)
 BATCH = 64  # chunks embedded and written together
+RETRY_DELAYS = (0.25, 0.75, 2.0)  # seconds before each retry of a failed Chroma server call
 
 
 @dataclass
@@ -58,9 +68,16 @@ def connect_chroma(home: Path, url: str | None):
     try:
         if url:
             u = urlparse(url if "://" in url else f"http://{url}")
-            return chromadb.HttpClient(
+            client = chromadb.HttpClient(
                 host=u.hostname or "localhost", port=u.port or 8000, ssl=u.scheme == "https", settings=opts
             )
+            # chromadb's HTTP session never times out: a hung server would hang every request.
+            session = getattr(getattr(client, "_server", None), "_session", None)
+            if session is not None:
+                import httpx
+
+                session.timeout = httpx.Timeout(120.0, connect=5.0)
+            return client
         (home / "chroma").mkdir(parents=True, exist_ok=True)
         return chromadb.PersistentClient(path=str(home / "chroma"), settings=opts)
     except Exception as e:
@@ -76,8 +93,46 @@ class Store:
         self.chroma_url = chroma_url
         self.client = connect_chroma(self.home, chroma_url)
         self.collection = self._open_collection(collection)
-        self.catalog = Catalog(self.home / "catalog.sqlite")
+        self.catalog_db = self._open_catalog()
         self._lexical: LexicalIndex | None = None
+        self._checked = 0.0
+        self._writing = False
+        self._pull_lock = threading.Lock()
+        if chroma_url:
+            self._check_remote()
+        elif self.catalog_db.counts()[1] == 0 and self._chroma("count"):
+            log.warning("the index catalog in %s is empty but Chroma holds vectors: rebuilding it", self.home)
+            server_sync.pull(self)
+
+    @property
+    def catalog(self) -> Catalog:
+        """The local catalog; in server mode brought up to date with the shared collection first."""
+        if self.chroma_url and not self._writing and time.monotonic() - self._checked > server_sync.CHECK_EVERY:
+            self._check_remote()
+        return self.catalog_db
+
+    def _check_remote(self) -> None:
+        if not self._pull_lock.acquire(blocking=False):
+            return  # another thread is pulling: answer from the catalog as it is
+        try:
+            if server_sync.stale(self):
+                server_sync.pull(self)
+            self._checked = time.monotonic()
+        finally:
+            self._pull_lock.release()
+
+    def _open_catalog(self) -> Catalog:
+        path = self.home / "catalog.sqlite"
+        try:
+            return Catalog(path)
+        except IndexUnavailable as e:
+            # Chroma holds everything the catalog does: keep the damaged file aside and rebuild.
+            aside = path.with_name(f"catalog.sqlite.damaged-{int(time.time())}")
+            log.warning("%s; moved it to %s and rebuilding it from Chroma", e, aside.name)
+            path.rename(aside)
+            for extra in ("catalog.sqlite-wal", "catalog.sqlite-shm"):
+                (self.home / extra).unlink(missing_ok=True)
+            return Catalog(path)
 
     # -- opening ---------------------------------------------------------------------------
     def _open_collection(self, name: str):
@@ -87,7 +142,7 @@ class Store:
                 name, metadata=want, configuration={"hnsw": {"space": "cosine"}}, embedding_function=None
             )
         except Exception as e:
-            raise IndexUnavailable(f"cannot open Chroma collection {name!r}: {e}") from e
+            raise IndexUnavailable(f"cannot open Chroma collection {name!r} on the {self._where()}: {e}") from e
         have = col.metadata or {}
         if have.get("embedder") != want["embedder"] or int(have.get("dim", -1)) != want["dim"]:
             raise IndexMismatch(
@@ -103,8 +158,12 @@ class Store:
         with open(self.home / ".lock", "w") as fh:
             fcntl.flock(fh, fcntl.LOCK_EX)
             try:
+                if self.chroma_url:
+                    self._check_remote()  # write on top of what the shared collection holds
+                self._writing = True  # no pulls mid-write: this process's catalog is the newer one
                 yield
             finally:
+                self._writing = False
                 fcntl.flock(fh, fcntl.LOCK_UN)
 
     # -- writing ---------------------------------------------------------------------------
@@ -159,6 +218,8 @@ class Store:
                 ]
                 self.remove(gone)
                 report.removed = len(gone)
+            if self.chroma_url:
+                server_sync.mark(self)
             self.refresh_lexical()
         return report
 
@@ -168,7 +229,15 @@ class Store:
         all_chunks = [c for _, chunks, _, _ in pending for c in chunks]
         have = set(self._existing_ids([c.chunk_id for c in all_chunks]))
         new = [c for c in all_chunks if c.chunk_id not in have]
-        metas = {a.doc_id: a.meta() for a, _, _, _ in pending}
+        now = time.time()
+        # Beyond a.meta(): what rebuilding the catalog from Chroma needs (see index.server_sync).
+        metas = {
+            a.doc_id: {
+                **a.meta(), "hash": a.content_hash, "key": key, "event_date_text": a.event_date_text or "",
+                "n_chars": len(a.text), "ts": now,
+            }
+            for a, _, key, _ in pending
+        }
         if new:
             vectors = self.embedder.embed_passages([c.text for c in new])
             self._chroma(
@@ -211,13 +280,25 @@ class Store:
         return out
 
     def _chroma(self, op: str, **kw):
-        try:
-            return getattr(self.collection, op)(**kw)
-        except HoidapError:
-            raise
-        except Exception as e:
-            where = f"Chroma server {self.chroma_url}" if self.chroma_url else f"Chroma store in {self.home}"
-            raise IndexUnavailable(f"{op} failed on the {where}: {e}") from e
+        return self._chroma_call(lambda: getattr(self.collection, op)(**kw), op)
+
+    def _where(self) -> str:
+        return f"Chroma server {self.chroma_url}" if self.chroma_url else f"Chroma store in {self.home}"
+
+    def _chroma_call(self, fn: Callable, op: str):
+        """Run one Chroma call; retry transient server failures (all our writes are idempotent)."""
+        delays = RETRY_DELAYS if self.chroma_url else ()
+        for attempt in range(len(delays) + 1):
+            try:
+                return fn()
+            except HoidapError:
+                raise
+            except Exception as e:
+                if attempt < len(delays) and _transient(e):
+                    log.warning("%s on the %s failed (%s): retrying in %.2f s", op, self._where(), e, delays[attempt])
+                    time.sleep(delays[attempt])
+                    continue
+                raise IndexUnavailable(f"{op} failed on the {self._where()}: {e}") from e
 
     def remove(self, doc_ids: list[str]) -> None:
         for d in doc_ids:
@@ -237,9 +318,11 @@ class Store:
             return self._lexical
         try:
             lex = LexicalIndex.load(self.lexical_dir)
-            if lex.generation != gen:
-                raise ValueError(f"built from generation {lex.generation}, catalog is at {gen}")
+            if lex.generation != gen:  # the catalog changed since: expected, not damage
+                lex = self._rebuild_lexical(gen)
         except FileNotFoundError:
+            if self.lexical_dir.exists():  # the folder is there but a file of it is not
+                log.warning("lexical index in %s is incomplete: rebuilding it from the catalog", self.lexical_dir)
             lex = self._rebuild_lexical(gen)
         except Exception as e:
             log.warning("lexical index in %s is damaged (%s): rebuilding it from the catalog", self.lexical_dir, e)
@@ -280,7 +363,20 @@ class Store:
                 self.client.delete_collection(self.collection.name)
             except Exception as e:
                 log.warning("could not delete the Chroma collection: %s", e)
-            self.catalog.close()
+            self.catalog_db.close()
             for p in ("catalog.sqlite", "catalog.sqlite-wal", "catalog.sqlite-shm"):
                 (self.home / p).unlink(missing_ok=True)
             shutil.rmtree(self.lexical_dir, ignore_errors=True)
+
+
+def _transient(e: Exception) -> bool:
+    """A failure worth retrying: the connection, not the request, went wrong."""
+    import httpx
+
+    if isinstance(e, httpx.TransportError):
+        return True
+    code = getattr(e, "code", None)
+    try:
+        return callable(code) and int(code()) in (502, 503, 504)
+    except (TypeError, ValueError):
+        return False

@@ -83,6 +83,10 @@ class ExtractiveAnswerer:
         if not hits:
             msg = REFUSAL_PLACE[lang].format(place=", ".join(places)) if places else REFUSAL[lang]
             return Draft(text=msg, refused=True, question_type=q.qtype)
+        if q.anchors:
+            hits = [h for h in hits if all(re.search(rf"(?<!\w){re.escape(a)}(?!\w)", fold(h.text)) for a in q.anchors)]
+            if not hits:
+                return Draft(text=REFUSAL[lang], refused=True, question_type=q.qtype)
         weights = self._weights(q)
         cands = self._candidates(hits, weights)
         floor = MIN_COVERAGE[lang]

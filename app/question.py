@@ -80,6 +80,7 @@ class Question:
     plural: bool = False  # wants a list across articles
     place_head: bool = False  # asks for a province/place ("tỉnh nào", "which provinces")
     followup: bool = False
+    anchors: list[str] = field(default_factory=list)  # folded names the evidence must contain
 
     @property
     def vi_terms(self) -> list[str]:
@@ -136,6 +137,7 @@ def parse(text: str, history: list[dict] | None = None) -> Question:
         provinces=find_provinces(text, folded=True),
         numbers=NUMBER.findall(text),
     )
+    q.anchors = anchors(text)
     prev_user = [h["content"] for h in (history or []) if h.get("role") == "user" and h.get("content", "").strip()]
     if prev_user:
         prev = parse(prev_user[-1], [{"role": "user", "content": c} for c in prev_user[:-1]])
@@ -146,6 +148,18 @@ def parse(text: str, history: list[dict] | None = None) -> Question:
     if lang == "en":
         q.vi_groups = english_groups(q.rewritten)
     return q
+
+
+def anchors(text: str) -> list[str]:
+    """Capitalised words other than the first and other than places ("France", "Phạm Thị Bích
+    Thủy", "UBND"), folded: what the question names, which the evidence must contain."""
+    toks = re.findall(r"[^\W\d_]+", nfc(text))
+    place_syl = set(fold(" ".join(find_provinces(text, folded=True))).split())
+    common = EN_WORDS | {w for en, _ in lexicon() for w in en.split()}
+    return [
+        fold(t) for t in toks[1:]
+        if t[:1].isupper() and fold(t) not in place_syl and t.lower() not in common
+    ]
 
 
 def _resolve(q: Question, prev: Question) -> None:

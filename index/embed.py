@@ -57,7 +57,8 @@ class SentenceTransformerEmbedder:
                 f"cannot load embedding model {model!r} offline ({type(e).__name__}): "
                 "give a local model folder or a model already in the Hugging Face cache"
             ) from e
-        dim = self._m.get_sentence_embedding_dimension() if hasattr(self._m, "get_sentence_embedding_dimension") else None
+        get_dim = getattr(self._m, "get_embedding_dimension", None) or self._m.get_sentence_embedding_dimension
+        dim = get_dim()
         self.dim = int(dim or len(self._m.encode(["x"])[0]))
         self.batch_size = batch_size
         # e5 models want their prefixes; other models get the text as is.

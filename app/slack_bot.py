@@ -181,7 +181,7 @@ class _Bot:
         try:
             history = self.history(client, context, channel, root, ts) if root != ts else []
             result = self.answer(question, history)
-            for message in self._messages(result, channel, question):
+            for message in self._messages(result, channel, question, history=history):
                 client.chat_postMessage(channel=channel, thread_ts=root, **message)
         finally:
             _react(client, "reactions_remove", channel, ts)
@@ -212,10 +212,12 @@ class _Bot:
                 turns.append({"role": role, "content": content})
         return turns[-HISTORY_TURNS:]
 
-    def _messages(self, result: Answer | dict, channel: str, question: str, **kw) -> list[dict]:
+    def _messages(self, result: Answer | dict, channel: str, question: str, history=None, **kw) -> list[dict]:
         if not isinstance(result, Answer):
             return [result]
-        answer_id = self.feedback.remember(channel, question, result.to_json())
+        # the thread so far travels with the ratings: a follow-up question means little without it
+        extra = {"front_end": "slack", "history": history} if history else {"front_end": "slack"}
+        answer_id = self.feedback.remember(channel, question, result.to_json(), extra=extra)
         return answer_messages(result, answer_id, **kw)
 
     def on_command(self, command: dict, respond) -> None:
@@ -232,7 +234,7 @@ class _Bot:
         user = body.get("user", {}).get("id")
         channel = (body.get("channel") or {}).get("id") or body.get("container", {}).get("channel_id")
         try:
-            self.feedback.rate(action["value"], rating, user=user, channel=channel, extra={"front_end": "slack"})
+            self.feedback.rate(action["value"], rating, user=user, channel=channel)
             stored = self.feedback.recall(action["value"])
             words = labels(stored["answer"].get("language") if stored else None)
             text = words["thanks"]

@@ -230,6 +230,13 @@ def test_direct_message_and_thread_follow_up_uses_history(bot):
     assert question == follow["text"]
     assert [turn["role"] for turn in history] == ["user", "assistant"]
     assert history[0]["content"] == QUESTION and CHAIRS[0] in history[1]["content"]
+    # a rating of the follow-up keeps the conversation it answered
+    reply = bot.fake.messages["D0DIRECT"][-1]
+    down = reply["blocks"][-1]["elements"][1]
+    bot.click(down["action_id"], down["value"], channel="D0DIRECT", message=reply)
+    bot.fake.wait_for("chat.postEphemeral")
+    [row] = bot.feedback.rows()
+    assert row["rating"] == -1 and row["question"] == follow["text"] and row["extra"]["history"] == history
 
 
 def test_retry_and_bot_messages_get_no_answer(bot):
@@ -351,7 +358,7 @@ def test_feedback_buttons_store_ratings(bot):
     [row] = bot.feedback.rows()
     assert row["rating"] == 1 and row["user"] == "UASKER" and row["channel"] == "C0GENERAL"
     assert row["question"] == QUESTION and all(name in row["answer"]["answer"] for name in CHAIRS)
-    assert row["answer"]["citations"]
+    assert row["answer"]["citations"] and row["extra"] == {"front_end": "slack"}
 
 
 def test_slash_command_is_ephemeral_and_can_be_shared(bot):

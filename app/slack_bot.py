@@ -34,13 +34,15 @@ from app.slack_format import (
     guess_language,
     labels,
     notice_message,
-    unescape,
+    plain_text,
 )
 from ingest.errors import HoidapError
 
 log = logging.getLogger(__name__)
 
-_MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
+# message subtypes that are still a person asking: a plain message, a thread reply also sent
+# to the channel, a message with a file attached
+_PEOPLE_SUBTYPES = (None, "thread_broadcast", "file_share")
 HISTORY_TURNS = 10  # earlier thread messages handed to the assistant as conversation
 
 
@@ -167,12 +169,12 @@ class _Bot:
             return notice_message(labels(language)["failed"])
 
     def on_message(self, event: dict, client, context) -> None:
-        if event.get("subtype") or event.get("bot_id") or not event.get("user"):
+        if event.get("subtype") not in _PEOPLE_SUBTYPES or event.get("bot_id") or not event.get("user"):
             return  # bots (ourselves included), edits, deletions, joins
         channel, ts = event["channel"], event["ts"]
         if not self.seen.claim(f"msg:{channel}:{ts}"):
             return
-        question = _MENTION.sub(" ", event.get("text") or "").strip()
+        question = plain_text(event.get("text") or "")
         root = event.get("thread_ts") or ts
         if not question:
             client.chat_postMessage(channel=channel, thread_ts=root, **notice_message(_usage(question)))
@@ -197,12 +199,15 @@ class _Bot:
             return []
         turns: list[dict] = []
         for msg in reply.get("messages") or []:
-            if float(msg.get("ts", "0")) >= float(before) or msg.get("subtype") not in (None, "bot_message"):
+            if float(msg.get("ts", "0")) >= float(before) or msg.get("subtype") not in (
+                *_PEOPLE_SUBTYPES,
+                "bot_message",
+            ):
                 continue
             mine = msg.get("user") == context.bot_user_id or (msg.get("bot_id") and msg["bot_id"] == context.bot_id)
             if msg.get("bot_id") and not mine:
                 continue  # other bots are not part of this conversation
-            content = unescape(_MENTION.sub(" ", msg.get("text") or "")).strip()
+            content = plain_text(msg.get("text") or "")
             if not content:
                 continue
             role = "assistant" if mine else "user"

@@ -78,6 +78,24 @@ def unescape(text: str) -> str:
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
+_SLACK_REF = re.compile(r"<([@#!]?)([^<>|]*)(?:\|([^<>]*))?>")
+
+
+def plain_text(text: str) -> str:
+    """What a person typed, from Slack's message text: mentions and ``<!here>`` dropped, channel
+    and link references reduced to their label, ``&amp;``/``&lt;``/``&gt;`` decoded."""
+
+    def ref(m: re.Match) -> str:
+        kind, target, label = m.group(1), m.group(2), m.group(3)
+        if kind in ("@", "!"):
+            return " "
+        if kind == "#":
+            return "#" + label if label else " "
+        return label or target
+
+    return re.sub(r"[ \t]{2,}", " ", unescape(_SLACK_REF.sub(ref, text))).strip()
+
+
 def to_mrkdwn(text: str) -> str:
     """Escaped mrkdwn. Markdown the assistant writes keeps its meaning: ``**bold**`` becomes
     Slack's ``*bold*`` and a ``> `` quote line stays a quote (a leading ``>`` cannot form a link)."""

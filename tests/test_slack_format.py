@@ -17,6 +17,7 @@ from app.slack_format import (
     answer_messages,
     escape,
     guess_language,
+    plain_text,
     quote_passage,
     split_text,
     to_mrkdwn,
@@ -236,3 +237,17 @@ def test_quote_passage_single_line():
 )
 def test_guess_language(text, expected):
     assert guess_language(text) == expected
+
+
+@pytest.mark.parametrize(
+    "slack,typed",
+    [
+        ("<@UHOIDAP> Ai chủ trì?", "Ai chủ trì?"),
+        ("<@UHOIDAP|hoidap>   Hà Nội &amp; Thái Nguyên &lt;3", "Hà Nội & Thái Nguyên <3"),
+        ("<!here> tin ở <#C123|thoi-su> và <https://hanoimoi.vn/a|bài này>?", "tin ở #thoi-su và bài này?"),
+        ("xem <https://hanoimoi.vn/a>", "xem https://hanoimoi.vn/a"),
+        ("<@UHOIDAP>", ""),
+    ],
+)
+def test_plain_text_from_slack_message(slack, typed):
+    assert plain_text(slack) == typed

@@ -321,8 +321,8 @@ class Store:
             if lex.generation != gen:  # the catalog changed since: expected, not damage
                 lex = self._rebuild_lexical(gen)
         except FileNotFoundError:
-            if self.lexical_dir.exists():  # the folder is there but a file of it is not
-                log.warning("lexical index in %s is incomplete: rebuilding it from the catalog", self.lexical_dir)
+            if gen and not self._writing:  # an ingest builds it the first time; later, it was lost
+                log.warning("lexical index in %s is missing: rebuilding it from the catalog", self.lexical_dir)
             lex = self._rebuild_lexical(gen)
         except Exception as e:
             log.warning("lexical index in %s is damaged (%s): rebuilding it from the catalog", self.lexical_dir, e)

@@ -26,6 +26,8 @@ from app.slack_format import ACTION_SHARE, ACTION_UP
 from ingest.errors import HoidapError
 from tests.fakes.slack_api import BOT_ID, BOT_TOKEN, BOT_USER_ID, TEAM_ID, FakeSlackAPI
 
+pytestmark = pytest.mark.slow  # starts servers
+
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"  # the example secret from Slack's docs, not a real one
 CHAIRS = ("Nguyễn Thị Bích Ngọc", "Bùi Xuân Hòa")
 QUESTION = "Ai đồng chủ trì hội nghị hợp tác giữa Hà Nội và Thái Nguyên?"

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 
+import pytest
 from click.testing import CliRunner
 
 from app.cli import cli
@@ -30,6 +31,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+@pytest.mark.slow
 def test_hoidap_slack_serves_events(tmp_path, sample_home):
     with FakeSlackAPI() as fake:
         port = free_port()

@@ -16,6 +16,7 @@ from tests.fakes.slack_api import APP_TOKEN, BOT_USER_ID, TEAM_ID, FakeSlackAPI,
 from tests.test_slack_bot import CHAIRS, QUESTION, Recording, settings_for
 
 pytest.importorskip("websockets")
+pytestmark = pytest.mark.slow  # starts servers
 
 
 def event_payload(event: dict, event_id: str) -> dict:

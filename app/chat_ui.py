@@ -8,6 +8,7 @@ escaped, linked markup, while follow-up questions need the raw answer text. Form
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from pathlib import Path
@@ -290,11 +291,14 @@ def build_blocks(service) -> gr.Blocks:
         ], api_visibility="private")
         demo.load(refresh_facets, [lang], [province, source], api_visibility="private")
 
-        def ask(question: str, province: str = "", source: str = "", k: int = 0) -> dict:
-            """One question, no conversation; returns the answer JSON (same as POST /api/ask)."""
+        def ask(question: str, province: str = "", source: str = "", k: int = 0) -> str:
+            """One question, no conversation; returns the answer JSON text (same as POST /api/ask).
+
+            Text, not a dict: gradio_client takes any dict with a "path" key for a file to download.
+            """
             try:
                 f = make_filters(province, source, "", "", "en")
-                return service.ask(question, None, f, int(k) or None).to_json()
+                return json.dumps(service.ask(question, None, f, int(k) or None).to_json(), ensure_ascii=False)
             except HoidapError as e:
                 raise gr.Error(str(e)) from e
 

@@ -208,6 +208,17 @@ def slack(port: int, host: str) -> None:
     serve(s, build_assistant(s), port=port, host=host)
 
 
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(1, 65535), default=7860, show_default=True, help="HTTP port.")
+@friendly
+def chat(host: str, port: int) -> None:
+    """Serve the chat page and its API (ingests the sample articles first if the index is empty)."""
+    from app.web import serve
+
+    serve(get_settings(), host=host, port=port)
+
+
 def main() -> None:
     cli()
 

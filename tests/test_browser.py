@@ -1,0 +1,136 @@
+"""The chat page in a real browser: Debian's chromium driven by playwright (never `playwright install`).
+
+The server is the real app on a free loopback port over a copy of the sample index.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from app.settings import Settings
+
+pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore::DeprecationWarning")]
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run"]
+TN_Q = "Ai chủ trì hội nghị ở Thái Nguyên?"
+TN_NAMES = ("Nguyễn Thị Bích Ngọc", "Bùi Xuân Hòa")
+
+
+@pytest.fixture(scope="module")
+def service(sample_home, tmp_path_factory):
+    from app.web import WebService
+
+    home = tmp_path_factory.mktemp("browser") / "home"
+    shutil.copytree(sample_home, home)
+    return WebService(Settings(home=home))
+
+
+@pytest.fixture(scope="module")
+def base_url(service):
+    from app.web import background_server
+
+    with background_server(service) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.skip("Debian chromium is not installed at /usr/bin/chromium (apt-get install -y chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, base_url):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    pg = context.new_page()
+    errors: list[str] = []
+    pg.on("pageerror", lambda e: errors.append(str(e)))
+    pg.goto(base_url + "/")
+    pg.wait_for_selector("#question textarea", timeout=60_000)
+    yield pg
+    context.close()
+    assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+def send(page, text: str) -> None:
+    before = page.locator("#chat .message-row, #chat [data-testid='bot']").count()
+    page.fill("#question textarea", text)
+    page.press("#question textarea", "Enter")
+    page.wait_for_function(
+        "n => document.querySelectorAll(\"#chat .message-row, #chat [data-testid='bot']\").length > n",
+        arg=before, timeout=60_000,
+    )
+
+
+def wait_final(page, turn: int) -> None:
+    """The last answer is fully rendered once its cards (or its no-source note) are in the panel."""
+    page.wait_for_selector(f"#sources .src-q:has-text('{turn}:')", timeout=60_000)
+    page.wait_for_function("() => !document.querySelector('#chat .pending, #chat .generating')", timeout=60_000)
+
+
+def test_ask_see_both_names_and_a_source_card(page, service, tmp_path):
+    send(page, TN_Q)
+    wait_final(page, 1)
+    chat = page.inner_text("#chat")
+    assert all(name in chat for name in TN_NAMES)
+    card = page.locator("#sources .src-card").first
+    assert card.is_visible()
+    card_text = card.inner_text()
+    assert "HNMO" in card_text and "ha-noi-thai-nguyen-hoi-nghi-hop-tac.txt" in card_text
+    assert all(name in page.inner_text("#sources mark") for name in ("Bích Ngọc", "Bùi Xuân Hòa"))
+
+    # the [1] in the answer leads to card 1, in this tab
+    page.locator("#chat a.cite").first.click()
+    page.wait_for_selector("#src-1-1.flash", timeout=5_000)
+    assert len(page.context.pages) == 1
+
+    shot = tmp_path / "chat.png"
+    page.screenshot(path=str(shot), full_page=True)
+    assert shot.stat().st_size > 20_000
+    shutil.copyfile(shot, Path(tempfile.gettempdir()) / "hoidap_chat.png")
+
+    # 👍 on the answer lands in the feedback store with the question and the citations
+    before = len(service.feedback.rows())
+    page.locator("#chat button[aria-label='Like'], #chat button[title='Like']").last.click()
+    page.wait_for_function("() => document.body.innerText.includes('Cảm ơn')", timeout=10_000)
+    rows = service.feedback.rows()
+    assert len(rows) == before + 1
+    assert rows[-1]["rating"] == 1 and rows[-1]["question"] == TN_Q and rows[-1]["channel"] == "web"
+    assert rows[-1]["answer"]["citations"][0]["marker"] == 1
+
+
+def test_markup_in_a_question_is_shown_not_run(page):
+    evil = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>'
+    send(page, evil + " Ai chủ trì hội nghị ở Thái Nguyên?")
+    wait_final(page, 1)
+    assert page.evaluate("() => window.__pwned === undefined")
+    assert "<img src=x" in page.inner_text("#chat")
+
+
+def test_follow_up_new_conversation_and_english_toggle(page):
+    send(page, TN_Q)
+    wait_final(page, 1)
+    send(page, "Còn ở Thanh Hóa thì sao?")
+    wait_final(page, 2)
+    assert "Trịnh Văn Chiến" in page.inner_text("#chat")
+    assert "thanh-hoa" in page.inner_text("#sources .src-card >> nth=0")
+
+    page.get_by_text("English", exact=True).click()
+    page.wait_for_selector("#question textarea[placeholder^='Type a question']", timeout=10_000)
+    assert "Sources" in page.inner_text("#sources")
+
+    page.click("#new-chat")
+    page.wait_for_function("() => !document.querySelector('#sources .src-card')", timeout=10_000)
+    assert "Trịnh Văn Chiến" not in page.inner_text("#chat")

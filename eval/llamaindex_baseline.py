@@ -7,7 +7,8 @@ as a llama-index ``BaseEmbedding``, and the retriever's default ``similarity_top
 
 llama-index's own answer step needs an LLM, and none runs here, so the baseline answers with the
 product's extractive answerer over the two retrieved nodes. That isolates what the default
-splitting and pure dense retrieval cost, with the same answer logic on top. Retrieval metrics
+splitting and pure dense retrieval cost, with the same answer logic on top (fed the same
+article-level province list the product stores, since that answerer filters on it). Retrieval metrics
 (hit@5, MRR@10) are read from a deeper list of the same retriever (``similarity_top_k=10``).
 """
 
@@ -59,6 +60,7 @@ class LlamaIndexDefault:
         self.index = None
         self.build_seconds = 0.0
         self._annotated: dict[str, tuple[list, list]] = {}
+        self._provinces: dict[str, str] = {}
 
     def build(self, paths: list[Path]) -> LlamaIndexDefault:
         from llama_index.core import SimpleDirectoryReader, VectorStoreIndex
@@ -72,6 +74,12 @@ class LlamaIndexDefault:
         if files:
             docs += SimpleDirectoryReader(input_files=files).load_data()
         self.index = VectorStoreIndex.from_documents(docs, embed_model=wrap_embedder(self.embedder))
+        # The shared answerer keeps only passages from articles naming the asked province, an
+        # article-level fact the product stores at ingest. Give the baseline the same fact
+        # (same finder, whole document) so it is compared on retrieval, not on missing metadata.
+        from ingest.metadata import find_provinces
+
+        self._provinces = {d.doc_id: "|" + "|".join(find_provinces(d.text)) + "|" for d in docs}
         self.build_seconds = time.perf_counter() - t
         return self
 
@@ -104,7 +112,7 @@ class LlamaIndexDefault:
                     chunk_id=node.node_id, doc_id=node.ref_doc_id or path, text=text, start=start,
                     end=node.end_char_idx or start + len(text), score=float(nws.score or 0.0),
                     meta={"title": node.metadata.get("file_name", ""), "path": path, "source": None,
-                          "published": None},
+                          "published": None, "provinces": self._provinces.get(node.ref_doc_id or "", "")},
                     sentences=spans, tags=tags,
                 )
             )

@@ -65,7 +65,7 @@ class Assistant:
         if len(self.retriever.store.lexical) == 0:
             raise IndexUnavailable("the index is empty: add articles with `hoidap ingest PATH` first")
         hits = self.retriever.retrieve(
-            q.rewritten, k=max(k, PLURAL_K) if q.plural else max(k, 8), filters=filters,
+            q.dense_text, k=max(k, PLURAL_K) if q.plural else max(k, 8), filters=filters,
             lexical_query=q.search_text,
         )
         return t0, text, history, q, k, hits, time.perf_counter()

@@ -25,7 +25,7 @@ UI = {
         "intro": "Hỏi bằng tiếng Việt (có dấu hoặc không dấu) hoặc tiếng Anh. Mỗi câu trả lời trích dẫn [n] "
                  "tới đoạn báo gốc ở cột bên phải.",
         "placeholder": "Nhập câu hỏi rồi nhấn Enter…",
-        "send": "Gửi", "new": "+ Cuộc trò chuyện mới", "examples": "Câu hỏi mẫu",
+        "send": "Gửi", "new": "+ Cuộc trò chuyện mới",
         "options": "Bộ lọc và tuỳ chọn", "province": "Tỉnh / thành phố", "source": "Báo / nguồn tin",
         "all": "Tất cả", "date_from": "Từ ngày (YYYY-MM-DD)", "date_to": "Đến ngày (YYYY-MM-DD)",
         "k": "Số đoạn trích", "mode": "Cách trả lời", "extractive": "Trích xuất", "llm": "LLM",
@@ -41,7 +41,7 @@ UI = {
         "intro": "Ask in Vietnamese (with or without diacritics) or English. Every answer cites [n] the news "
                  "passages it came from, shown on the right.",
         "placeholder": "Type a question and press Enter…",
-        "send": "Send", "new": "+ New conversation", "examples": "Example questions",
+        "send": "Send", "new": "+ New conversation",
         "options": "Filters and options", "province": "Province / city", "source": "Outlet",
         "all": "All", "date_from": "From date (YYYY-MM-DD)", "date_to": "To date (YYYY-MM-DD)",
         "k": "Passages", "mode": "Answer mode", "extractive": "Extractive", "llm": "LLM",
@@ -79,7 +79,8 @@ CSS = """
 .src-text mark { background: #ffd60a; color: #111; padding: 0 .1em; border-radius: 2px; }
 .src-warning { padding: .6em .8em; border-radius: 8px; background: #fff3cd; color: #664d03; }
 .src-empty { opacity: .7; padding: 1em 0; }
-a.cite { text-decoration: none; font-weight: 600; }
+#chat a.cite { color: var(--color-accent); text-decoration: none; font-weight: 600; cursor: pointer; }
+#chat a.cite:hover { text-decoration: underline; }
 """
 
 # Scroll to the card instead of following the link: Gradio may open Markdown links in a new tab.
@@ -172,8 +173,8 @@ def build_blocks(service) -> gr.Blocks:
                     box = gr.Textbox(placeholder=ui["placeholder"], show_label=False, scale=8, autofocus=True,
                                      max_lines=6, elem_id="question")
                     send = gr.Button(ui["send"], variant="primary", scale=1, min_width=80)
-                    new = gr.Button(ui["new"], scale=2, min_width=120, elem_id="new-chat")
-                gr.Examples(EXAMPLES, inputs=[box], label=ui["examples"])
+                    new = gr.Button(ui["new"], scale=2, min_width=190, elem_id="new-chat")
+                gr.Examples(EXAMPLES, inputs=[box], label="Câu hỏi mẫu · Examples")
             with gr.Column(scale=2):
                 sources = gr.HTML(panel([], "vi"), elem_id="sources")
                 with gr.Accordion(ui["options"], open=False) as options:

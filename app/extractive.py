@@ -2,11 +2,15 @@
 
 No model writes anything: the short answer is a span cut from a sentence of the articles
 (people, a date, an amount, a place, a clause), chosen by the question's type, and it is
-always shown with the sentence it came from and a numbered citation. A sentence qualifies
-only when it covers most of what the question is about, weighted by how rare each word is
-in the index (IDF), and when its article names the places the question names. When nothing
-qualifies, or the best sentence holds no answer of the asked type, the answer is a refusal:
-a sentence that only shares words with the question is not evidence.
+always shown with the sentence it came from and a numbered citation.
+
+A sentence qualifies as evidence when it covers what the question is about: its content
+syllables weighted by rarity in the index (IDF), with Vietnamese paraphrases and, for English
+questions, the Vietnamese forms of their domain words. Adjacent word pairs and the places the
+question names break ties. The article must name the places the question names, and the
+passage must contain the names it asks about. When nothing qualifies, or the best sentences
+hold no answer of the asked type, the answer is a refusal: a sentence that only shares some
+words with the question is not evidence.
 """
 
 from __future__ import annotations
@@ -18,33 +22,36 @@ from dataclasses import dataclass
 
 from app import spans as sp
 from app.answerer import Cited, Draft
-from app.question import QUESTION_WORDS, Question, parse
-from index.lexical import QUERY_STOP, tokenize
+from app.question import QUESTION_WORDS, Question, parse, synonyms
 from index.types import Hit
 from ingest.textutil import fold
 
-MIN_COVERAGE = {"vi": 0.5, "en": 0.4}
+MIN_COVERAGE = {"vi": 0.5, "en": 0.45}
+YES_COVERAGE = 0.7
+MAX_PEOPLE = 8
+TYPE_WORDS = {  # words that say which type of answer is wanted, not what it is about
+    "when": {"ngay", "thang", "nam", "luc", "gio", "thoi", "gian", "hom", "buoi"},
+    "where": {"dia", "diem", "noi"},
+    "how_many": {"so", "luong"},
+}
+EXTRA_STOP = {"vao", "giua", "ve", "tu", "den", "trong", "cung", "bi", "duoc", "nay"}
+ROLE_WORDS = ["bi thu", "chu tich", "giam doc", "truong ban", "truong doan", "uy vien", "chanh an", "pho"]
+ORG_WORDS = ["tinh uy", "thanh uy", "ubnd", "hdnd", "quoc hoi", "mat tran"]
+
+REFUSAL = {"vi": "Các bài báo không nói về điều này.", "en": "The articles don't say."}
+REFUSAL_PLACE = {"vi": "Các bài báo không nói về {place}.", "en": "The articles don't mention {place}."}
+JOIN = {"vi": " và ", "en": " and "}
 
 
 def syllables(text: str) -> list[str]:
     return re.findall(r"[^\W_]+", fold(text))
-MAX_PEOPLE = 8
-
-REFUSAL = {
-    "vi": "Các bài báo không nói về điều này.",
-    "en": "The articles don't say.",
-}
-REFUSAL_PLACE = {
-    "vi": "Các bài báo không nói về {place}.",
-    "en": "The articles don't mention {place}.",
-}
-JOIN = {"vi": " và ", "en": " and "}
 
 
 @dataclass
 class Candidate:
     hit: Hit
     rank: int
+    index: int  # sentence number in the hit
     sent: tuple[int, int]  # in hit.text
     tags: list
     coverage: float
@@ -82,85 +89,126 @@ class ExtractiveAnswerer:
         hits = [h for h in hits if all(f"|{fold(p)}|" in fold(h.meta.get("provinces", "")) for p in places)]
         if not hits:
             msg = REFUSAL_PLACE[lang].format(place=", ".join(places)) if places else REFUSAL[lang]
-            return Draft(text=msg, refused=True, question_type=q.qtype)
+            return self._refuse(q, msg)
         if q.anchors:
             hits = [h for h in hits if all(re.search(rf"(?<!\w){re.escape(a)}(?!\w)", fold(h.text)) for a in q.anchors)]
-            if not hits:
-                return Draft(text=REFUSAL[lang], refused=True, question_type=q.qtype)
         weights = self._weights(q)
-        cands = self._candidates(hits, weights)
-        floor = MIN_COVERAGE[lang]
-        good = [c for c in cands if c.coverage >= floor]
-        if q.plural:
-            draft = self._gather(q, good)
-        else:
-            draft = self._single(q, good)
+        if not hits or not weights:
+            return self._refuse(q)
+        cands = self._candidates(q, hits, weights)
+        good = [c for c in cands if c.coverage >= MIN_COVERAGE[lang]]
+        draft = self._gather(q, good) if q.plural else self._single(q, good)
         if draft is None:
-            return Draft(text=REFUSAL[lang], refused=True, question_type=q.qtype)
+            return self._refuse(q)
         draft.question_type = q.qtype
         return draft
 
+    @staticmethod
+    def _refuse(q: Question, msg: str | None = None) -> Draft:
+        return Draft(text=msg or REFUSAL[q.language], refused=True, question_type=q.qtype)
+
     # -- evidence ----------------------------------------------------------------------------
-    def _groups(self, q: Question) -> list[list[list[str]]]:
-        """What the evidence must cover: groups of alternatives, each alternative a list of
-        folded syllables. A Vietnamese question gives one group per content syllable; an
-        English one a group per domain word (its Vietnamese alternatives) and per number."""
+    def _groups(self, q: Question) -> list[tuple[float, list[list[str]]]]:
+        """What the evidence must cover: (weight factor, alternatives), each alternative a list
+        of folded syllables. Vietnamese: one group per content syllable (or known paraphrase);
+        English: one per domain word (its Vietnamese forms), number, and unknown word."""
         place_syl = set(fold(" ".join(q.provinces)).split())
-        drop = QUESTION_WORDS | place_syl
+        drop = QUESTION_WORDS | EXTRA_STOP | TYPE_WORDS.get(q.qtype, set()) | place_syl
+        groups: list[tuple[float, list[list[str]]]] = []
         if q.language == "en":
-            groups = [[[s for s in fold(alt).split() if s not in drop] for alt in g] for g in q.vi_groups]
-            groups += [[[n]] for n in q.numbers]
-        else:
-            syl = [s for s in syllables(q.rewritten) if s not in drop]
-            groups = [[[s]] for s in dict.fromkeys(syl)]
-        return [[a for a in g if a] for g in groups if any(g)]
+            for g in q.vi_groups:
+                alts = [[s for s in fold(a).split() if s not in place_syl] for a in g]
+                groups.append((1.0, [a for a in alts if a]))
+            groups += [(1.0, [[n]]) for n in q.numbers]
+            groups += [(0.5, [[w]]) for w in q.unknown_en]
+            return [g for g in groups if g[1]]
+        syl = syllables(q.rewritten)
+        syn = synonyms()
+        i = 0
+        seen: set[str] = set()
+        while i < len(syl):
+            pair = " ".join(syl[i:i + 2])
+            if pair in syn and len(syl) > i + 1:
+                groups.append((1.0, [a.split() for a in syn[pair]]))
+                i += 2
+                continue
+            s = syl[i]
+            # the word before "gì"/"nào" names the kind of answer ("món quà gì"): a hint, not a must
+            head = any(x in ("gi", "nao") for x in syl[i + 1:i + 3])
+            if s not in drop and s not in seen:
+                seen.add(s)
+                alts = [a.split() for a in syn.get(s, [s])]
+                groups.append((0.3 if head else 1.0, alts))
+            i += 1
+        return groups
 
     def _weights(self, q: Question) -> list[tuple[float, list[list[str]]]]:
         groups = self._groups(q)
-        toks = sorted({t for g in groups for alt in g for t in alt})
+        toks = sorted({t for _, g in groups for alt in g for t in alt})
         df = self._df(toks) if self._df else {}
         idf = {t: math.log(1 + (self._n + 1) / (df.get(t, 0) + 0.5)) for t in toks}
-        return [(sum(idf[t] for alt in g for t in alt) / sum(len(alt) for alt in g), g) for g in groups]
+        return [(f * sum(idf[t] for alt in g for t in alt) / sum(len(alt) for alt in g), g) for f, g in groups]
 
-    def _candidates(self, hits: list[Hit], weights: list[tuple[float, list[list[str]]]]) -> list[Candidate]:
+    def _candidates(self, q: Question, hits: list[Hit], weights) -> list[Candidate]:
         total = sum(w for w, _ in weights) or 1.0
+        pairs = self._pairs(q)
+        places = [fold(p) for p in q.provinces]
         out = []
         for rank, hit in enumerate(hits):
             sents = hit.sentences or [(0, len(hit.text))]
             for i, (a, b) in enumerate(sents):
-                toks = set(syllables(hit.text[a:b]))
-                got = sum(w * max(sum(t in toks for t in alt) / len(alt) for alt in g) for w, g in weights)
-                cov = got / total if weights else 0.5
+                syl = syllables(hit.text[a:b])
+                toks = set(syl)
+                got = sum(w * max(_covered(alt, toks, syl) for alt in g) for w, g in weights)
+                cov = got / total
+                text = fold(hit.text[a:b])
+                bonus = 0.1 / (rank + 1)
+                if pairs:
+                    have = {f"{x} {y}" for x, y in zip(syl, syl[1:])}
+                    bonus += 0.3 * len(pairs & have) / len(pairs)
+                if places and all(p in text for p in places):
+                    bonus += 0.15
                 tags = hit.tags[i] if i < len(hit.tags) else None
-                out.append(Candidate(hit, rank, (a, b), tags, cov, cov + 0.1 / (rank + 1)))
+                out.append(Candidate(hit, rank, i, (a, b), tags, cov, cov + bonus))
         out.sort(key=lambda c: -c.score)
         return out
+
+    @staticmethod
+    def _pairs(q: Question) -> set[str]:
+        if q.language == "en":
+            return {" ".join(fold(a).split()[j:j + 2]) for g in q.vi_groups for a in g if len(a.split()) > 1
+                    for j in range(len(a.split()) - 1)}
+        syl = [s for s in syllables(q.rewritten) if s not in QUESTION_WORDS]
+        return {f"{x} {y}" for x, y in zip(syl, syl[1:])}
 
     # -- typed extraction ------------------------------------------------------------------
     def _spans(self, q: Question, c: Candidate) -> list[tuple[int, int]] | None:
         s = c.text
         t = q.qtype
-        if t == "who" or (t == "what" and re.search(r"\b(nguoi nao|who)\b", fold(q.rewritten))):
-            found = sp.people(s, c.tags)
+        fq = fold(q.rewritten)
+        if q.place_head:
+            found = [(a, b) for a, b, name in sp.provinces_in(s) if name not in self.common_places]
+            return found[:1] or None
+        if t == "who" or (t == "what" and re.search(r"\b(nguoi nao|who)\b", fq)):
+            found = _by_role(s, sp.people(s, c.tags), q)
             return _focus(s, found, q)[:MAX_PEOPLE] or None
         if t == "when":
             found = sp.dates(s)
-            if re.search(r"\b(nam nao|what year|which year)\b", fold(q.rewritten)):
-                found = [x for x in found if re.search(r"\d{4}", s[x[0]:x[1]])] or found
+            if re.search(r"\b(nam nao|what year|which year|nam bao nhieu)\b", fq):
+                found = [x for x in found if re.search(r"\d{4}", s[x[0]:x[1]])]
+            elif re.search(r"\b(ngay|date|day)\b", fq):
+                found = sorted(found, key=lambda x: not re.search(r"\d{1,2}\s*[-/.]\s*\d{1,2}", s[x[0]:x[1]]))
             return found[:1] or None
         if t == "where":
             return sp.places(s)[:1] or None
         if t == "how_many":
             found = _matching_amounts(s, sp.amounts(s), q)
-            return found[:1] or None
-        if q.place_head:
-            found = [(a, b) for a, b, name in sp.provinces_in(s) if name not in self.common_places]
-            return found[:1] or None
+            return [x for x in found if _subject_ok(s, x, q, self.common_places)][:1] or None
         return None  # what / why / yes-no: the sentence (or a clause of it) is the answer
 
     def _single(self, q: Question, good: list[Candidate]) -> Draft | None:
         typed = q.qtype in ("who", "when", "where", "how_many") or q.place_head
-        for c in good[:8]:
+        for c in good[:10]:
             spans = self._spans(q, c)
             if typed and not spans:
                 continue
@@ -172,20 +220,20 @@ class ExtractiveAnswerer:
     def _gather(self, q: Question, good: list[Candidate]) -> Draft | None:
         """One answer per article: "which provinces received 3 tỷ đồng?"."""
         picked: dict[str, tuple[Candidate, list | None]] = {}
+        best = good[0].score if good else 0
         for c in good:
-            if c.hit.doc_id in picked:
+            if c.hit.doc_id in picked or c.score < best - 0.35:
                 continue
             spans = self._spans(q, c)
             if q.place_head and not spans:
-                place = next((p for p in _article_places(c.hit) if p not in self.common_places), None)
-                if place is None:
+                if not any(p not in self.common_places for p in _article_places(c.hit)):
                     continue
             elif not spans and q.qtype in ("who", "when", "where", "how_many"):
                 continue
             picked[c.hit.doc_id] = (c, spans)
         if not picked:
             return None
-        if len(picked) == 1 or not q.place_head:
+        if not q.place_head:
             return _compose(q, list(picked.values()))
         return self._compose_places(q, list(picked.values()))
 
@@ -194,11 +242,9 @@ class ExtractiveAnswerer:
         for n, (c, spans) in enumerate(items, 1):
             if spans:
                 a, b = spans[0]
-                name = c.text[a:b]
-                span = (c.sent[0] + a, c.sent[0] + b)
+                name, span = c.text[a:b], (c.sent[0] + a, c.sent[0] + b)
             else:
-                name = next(p for p in _article_places(c.hit) if p not in self.common_places)
-                span = None
+                name, span = next(p for p in _article_places(c.hit) if p not in self.common_places), None
             names.append(f"{name} [{n}]")
             cited.append(Cited(c.hit, c.sent, span))
         lines = [_join(names, q.language) + "."]
@@ -207,24 +253,82 @@ class ExtractiveAnswerer:
 
     def _yesno(self, q: Question, c: Candidate) -> Draft | None:
         s = fold(c.text)
-        missing = [n for n in q.numbers if n not in s]
-        yes = {"vi": "Có", "en": "Yes"}[q.language]
-        no = {"vi": "Không", "en": "No"}[q.language]
+        missing = [n for n in q.numbers if not re.search(rf"(?<![\d.,]){re.escape(n)}(?![\d])", s)]
+        yes, no = {"vi": ("Có", "Không"), "en": ("Yes", "No")}[q.language]
         if missing:
             amounts = [c.text[a:b] for a, b in sp.amounts(c.text)]
             if not amounts:
                 return None
             said = {"vi": "bài báo nêu", "en": "the article says"}[q.language]
             head = f"{no}: {said} {amounts[0]} [1]."
-        elif c.coverage >= 0.75:
+        elif c.coverage >= YES_COVERAGE:
             head = f"{yes} [1]."
         else:
             return None
         return Draft(text=f"{head}\n\n> {c.text} [1]", cited=[Cited(c.hit, c.sent, None)])
 
 
+def _covered(alt: list[str], toks: set[str], syl: list[str]) -> float:
+    if len(alt) == 1:
+        return 1.0 if alt[0] in toks else 0.0
+    # a multi-syllable form counts whole only as a phrase
+    n = len(alt)
+    return 1.0 if any(syl[i:i + n] == alt for i in range(len(syl) - n + 1)) else 0.0
+
+
 def _article_places(hit: Hit) -> list[str]:
     return [p for p in (hit.meta.get("provinces") or "").split("|") if p]
+
+
+def _title_before(s: str, span: tuple[int, int]) -> str:
+    """The title written before a name ("Phó Bí thư Thành ủy, Chủ tịch HĐND thành phố Hà Nội")."""
+    start = max(s.rfind(";", 0, span[0]), s.rfind(":", 0, span[0]), s.rfind(" và ", 0, span[0]) + 3, -1) + 1
+    prev = re.search(r"(?:[A-ZĐÀ-Ỹ][^\s,;]*\s+){2,5}$", s[:span[0]])
+    text = s[start:span[0]]
+    if prev and len(text) > 160:
+        text = prev.group()
+    return fold(text)
+
+
+def _role_phrase(q: Question) -> str | None:
+    """The role a who-question asks for, as folded syllables: "chu tich ubnd tinh" from
+    "Chủ tịch UBND tỉnh Hà Tĩnh là ai?"; for English, the roles and bodies it names."""
+    if q.language == "en":
+        fq = fold(" ".join(q.vi_terms))
+        found = [r for r in ROLE_WORDS + ORG_WORDS if re.search(rf"\b{r}\b", fq)]
+        return " | ".join(found) or None
+    syl = syllables(q.rewritten)
+    place = set(fold(" ".join(q.provinces)).split())
+    text = " ".join(syl)
+    m = re.search(r"\b(" + "|".join(ROLE_WORDS) + r")\b", text)
+    if not m:
+        return None
+    words = []
+    for w in text[m.start():].split():
+        if w in place or w in QUESTION_WORDS:
+            break
+        words.append(w)
+    return " ".join(words) or None
+
+
+def _by_role(s: str, found: list[tuple[int, int]], q: Question) -> list[tuple[int, int]]:
+    """When the question asks for a role ("Chủ tịch UBND tỉnh Hà Tĩnh là ai?"), keep the people
+    whose title holds that role, and not as a deputy ("Phó ...") unless the deputy is asked for."""
+    phrase = _role_phrase(q)
+    if not phrase or not found:
+        return found
+    deputy_asked = phrase.startswith("pho") or re.search(r"\b(deputy|vice)\b", fold(q.rewritten))
+    keep = []
+    for x in found:
+        for seg in (seg.strip() for seg in _title_before(s, x).split(",")):
+            if q.language == "en":
+                ok = all(re.search(rf"\b{r}\b", seg) for r in phrase.split(" | ") if r != "pho")
+            else:
+                ok = re.search(rf"\b{re.escape(phrase.removeprefix('pho '))}\b", seg) is not None
+            if ok and (deputy_asked or not re.match(r"pho\b", seg)):
+                keep.append(x)
+                break
+    return keep
 
 
 def _focus(s: str, found: list[tuple[int, int]], q: Question) -> list[tuple[int, int]]:
@@ -232,31 +336,49 @@ def _focus(s: str, found: list[tuple[int, int]], q: Question) -> list[tuple[int,
     if len(found) <= 2:
         return found
     clauses = [m.span() for m in re.finditer(r"[^;:]+", s)]
-    qt = set(tokenize(q.rewritten, drop=QUERY_STOP)) | set(tokenize(" ".join(q.vi_terms)))
-    best = max(clauses, key=lambda cl: len(qt & set(tokenize(s[cl[0]:cl[1]]))))
+    qt = set(syllables(" ".join([q.rewritten, *q.vi_terms]))) - QUESTION_WORDS
+    best = max(clauses, key=lambda cl: len(qt & set(syllables(s[cl[0]:cl[1]]))))
     inside = [x for x in found if best[0] <= x[0] < best[1]]
     return inside or found
 
 
 def _matching_amounts(s: str, found: list[tuple[int, int]], q: Question) -> list[tuple[int, int]]:
     fq = fold(q.rewritten + " " + " ".join(q.vi_terms))
-    money = bool(re.search(r"\b(tien|kinh phi|von|how much|dong|ty|trieu|usd|money)\b", fq))
-    m = re.search(r"\b(?:bao nhieu|may|how many)\s+(\w+(?:\s\w+)?)", fq)
-    want = m.group(1).split() if m and not money else []
+    money = bool(re.search(r"\b(tien|kinh phi|von|how much|dong|usd|money|fund|funds)\b", fq))
     if q.language == "en":
-        want = [w for t in q.vi_terms for w in fold(t).split()] if not money else []
+        m = re.search(r"\bhow many\s+(\w+)", fold(q.rewritten))
+        unit = m.group(1) if m else ""
+        want = [w for en, vi in _lex() if en == unit or en == unit.rstrip("s") for t in vi for w in fold(t).split()]
+        if unit and not want:
+            return []  # "how many hours": a unit no article passage can be checked against
+    else:
+        m = re.search(r"\b(?:bao nhieu|may)\s+(\w+(?:\s\w+)?)", fq)
+        want = [w for w in (m.group(1).split() if m else []) if w not in QUESTION_WORDS]
     scored = []
     for x in found:
         unit = sp.unit_of(s, x)
         if money and not sp.is_money(unit):
             continue
-        if not money and sp.is_money(unit) and want:
-            continue
         overlap = len(set(unit.split()) & set(want)) if want else 0
+        if want and not money and not overlap:
+            continue
         scored.append((-overlap, x[0], x))
-    if want and scored and scored[0][0] == 0 and q.language == "vi":
-        return []  # "bao nhiêu dự án" and no amount in dự án here
     return [x for _, _, x in sorted(scored)]
+
+
+def _lex():
+    from app.question import lexicon
+
+    return lexicon()
+
+
+def _subject_ok(s: str, x: tuple[int, int], q: Question, common: set[str]) -> bool:
+    """For "how many/much" about a named place, the nearest place before the amount must be it:
+    "Hà Nội ... với 10 triệu dân" does not answer "Thái Nguyên có bao nhiêu dân?"."""
+    if not [p for p in q.provinces if p not in common]:
+        return True
+    before = [name for a, _, name in sp.provinces_in(s[:x[0]])]
+    return not before or before[-1] in q.provinces
 
 
 def _join(parts: list[str], lang: str) -> str:
@@ -265,10 +387,20 @@ def _join(parts: list[str], lang: str) -> str:
     return ", ".join(parts[:-1]) + JOIN[lang] + parts[-1]
 
 
+def _quote(q: Question, c: Candidate) -> tuple[str, tuple[int, int]]:
+    """The supporting text: the sentence, and for why/how the sentence after it (the reason
+    usually follows the finding)."""
+    a, b = c.sent
+    if q.qtype == "why" and c.index + 1 < len(c.hit.sentences):
+        b = c.hit.sentences[c.index + 1][1]
+    return c.hit.text[a:b], (a, b)
+
+
 def _compose(q: Question, items: list[tuple[Candidate, list | None]]) -> Draft:
     """Short answer line(s) with [n] markers, then each supporting sentence quoted."""
-    heads, cited = [], []
+    heads, cited, quotes = [], [], []
     for n, (c, spans) in enumerate(items, 1):
+        quote, qspan = _quote(q, c)
         if spans:
             parts = [c.text[a:b] for a, b in spans]
             head = _join(list(dict.fromkeys(parts)), q.language)
@@ -278,16 +410,13 @@ def _compose(q: Question, items: list[tuple[Candidate, list | None]]) -> Draft:
             at = c.text.find(head)
             span = (c.sent[0] + at, c.sent[0] + at + len(head)) if head != c.text and at >= 0 else None
         heads.append(f"{head} [{n}]")
-        cited.append(Cited(c.hit, c.sent, span))
-    if len(heads) == 1:
-        first = heads[0]
-        first = first if first.rstrip(f" [{1}]").endswith((".", "!", "?", "…")) else first + "."
-        lines = [first]
-    else:
-        lines = ["; ".join(heads) + "."]
-    lines += [f"> {c.text} [{n}]" for n, (c, _) in enumerate(items, 1)]
-    if len(lines) == 2 and _clause(items[0][0].text, q) == items[0][0].text and not items[0][1]:
-        lines = [lines[0]]  # the answer is the whole sentence: don't quote it twice
+        cited.append(Cited(c.hit, qspan, span))
+        quotes.append((quote, head))
+    first = "; ".join(heads)
+    lines = [first if first.rstrip(" [0123456789]").endswith((".", "!", "?", "…")) else first + "."]
+    for n, (quote, head) in enumerate(quotes, 1):
+        if quote != head:  # the answer is the whole quote: don't say it twice
+            lines.append(f"> {quote} [{n}]")
     return Draft(text="\n\n".join(lines), cited=cited)
 
 
@@ -295,8 +424,8 @@ def _clause(s: str, q: Question) -> str:
     """The part of a long sentence that carries the question's words; short sentences whole."""
     if len(s) <= 220:
         return s
-    qt = set(tokenize(q.rewritten, drop=QUERY_STOP)) | set(tokenize(" ".join(q.vi_terms)))
+    qt = set(syllables(" ".join([q.rewritten, *q.vi_terms]))) - QUESTION_WORDS
     parts = [m.group().strip() for m in re.finditer(r"[^;]+", s) if m.group().strip()]
     if len(parts) == 1:
         return s
-    return max(parts, key=lambda p: len(qt & set(tokenize(p))))
+    return max(parts, key=lambda p: len(qt & set(syllables(p))))

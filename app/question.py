@@ -21,7 +21,9 @@ MAX_CHARS = 2000
 EN_WORDS = set(
     "the a an who whom whose what which when where why how many much is are was were did do does of in on at to "
     "and with by from for about meeting conference chaired chair give gave province provinces city their they "
-    "them he she it his her there this that these those was has have had will would can could should".split()
+    "them he she it his her there this that these those was has have had will would can could should be been "
+    "its any some all each me tell name please according article articles say said says into during after before "
+    "than then also only more most other its our your we you i as if or not no yes".split()
 )
 VI_WORDS = set(
     "ai gi nao dau sao bao nhieu may khi nhung cac cua va la co khong duoc da se tai o hoi nghi tinh thanh pho "
@@ -45,15 +47,31 @@ FOLLOWUP = re.compile(
     r"\b(ho|ong ay|ba ay|tinh nay|tinh do|hoi nghi nay|hoi nghi do|they|them|their|he|she|him|her|it|that meeting|"
     r"this meeting|there)\b"
 )
-PLURAL = re.compile(r"\b(nhung tinh|cac tinh|nhung dia phuong|cac dia phuong|tinh nao|which provinces|what provinces|"
-                    r"which cities|each province|moi tinh|bao nhieu tinh|how many provinces)\b")
-PLACE_HEAD = re.compile(r"\b(tinh nao|dia phuong nao|tinh thanh nao|province|provinces|which city|cities)\b")
+PLURAL = re.compile(
+    r"\b(nhung tinh|cac tinh|nhung dia phuong|cac dia phuong|which provinces|what provinces|which cities|"
+    r"each province|moi tinh|nhung hoi nghi|cac hoi nghi|which( of the)?( \w+)? (conferences|meetings))\b"
+)
+PLACE_HEAD = re.compile(
+    r"\b(tinh nao|dia phuong nao|tinh thanh nao|(which|what) (provinces?|cities|city|localities)|"
+    r"(hoi nghi|cuoc hop|buoi lam viec)( \w+){0,3} nao|which( of the)?( \w+)? (conferences?|meetings?))\b"
+)
 NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 # Words that shape a question but are not what it is about; not required of the evidence.
 QUESTION_WORDS = set(
     "ai gi nao dau sao the bao nhieu may khi hay khong chua co phai la nhu va cua o tai thi vi ly do ra lam duoc "
     "da se dang cac nhung mot nay ay kia voi cho con vay dien nguoi".split()
 )
+
+
+@lru_cache(maxsize=1)
+def synonyms() -> dict[str, list[str]]:
+    """Folded Vietnamese question phrase -> folded forms the articles use."""
+    out = {}
+    for line in files("app").joinpath("data/synonyms_vi.tsv").read_text("utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            k, v = line.split("\t", 1)
+            out[k.strip()] = [fold(x.strip()) for x in v.split("|") if x.strip()]
+    return out
 
 
 @lru_cache(maxsize=1)
@@ -81,6 +99,8 @@ class Question:
     place_head: bool = False  # asks for a province/place ("tỉnh nào", "which provinces")
     followup: bool = False
     anchors: list[str] = field(default_factory=list)  # folded names the evidence must contain
+    context: str = ""  # what a pronoun in a follow-up points at (the previous answer), for search only
+    unknown_en: list[str] = field(default_factory=list)  # English content words the lexicon lacks
 
     @property
     def vi_terms(self) -> list[str]:
@@ -89,7 +109,11 @@ class Question:
     @property
     def search_text(self) -> str:
         """What the lexical side searches: the question plus its Vietnamese terms."""
-        return " ".join([self.rewritten, *self.vi_terms])
+        return " ".join([self.rewritten, *self.vi_terms, self.context]).strip()
+
+    @property
+    def dense_text(self) -> str:
+        return f"{self.rewritten} {self.context}".strip()
 
 
 def detect_language(text: str) -> str:
@@ -141,12 +165,21 @@ def parse(text: str, history: list[dict] | None = None) -> Question:
     prev_user = [h["content"] for h in (history or []) if h.get("role") == "user" and h.get("content", "").strip()]
     if prev_user:
         prev = parse(prev_user[-1], [{"role": "user", "content": c} for c in prev_user[:-1]])
-        _resolve(q, prev)
+        answers = [h["content"] for h in (history or []) if h.get("role") == "assistant" and h.get("content")]
+        head = re.sub(r"\[\d+\]", "", answers[-1].split("\n")[0]).strip() if answers else ""
+        _resolve(q, prev, head[:200])
     f = fold(q.rewritten)
     q.plural = bool(PLURAL.search(f))
     q.place_head = bool(PLACE_HEAD.search(f))
     if lang == "en":
         q.vi_groups = english_groups(q.rewritten)
+        known = {w for en, _ in lexicon() for w in en.split()} | EN_WORDS
+        place_syl = set(fold(" ".join(q.provinces)).split()) | {"hanoi"}
+        q.unknown_en = [
+            w for w in re.findall(r"[a-z]+", fold(q.rewritten))
+            if w not in known and w not in place_syl and not w.isdigit() and len(w) > 2
+            and w not in q.anchors and w.rstrip("s") not in known
+        ]
     return q
 
 
@@ -162,13 +195,14 @@ def anchors(text: str) -> list[str]:
     ]
 
 
-def _resolve(q: Question, prev: Question) -> None:
+def _resolve(q: Question, prev: Question, prev_answer: str = "") -> None:
     f = fold(q.text).strip()
     own = [p for p in q.provinces if p != "Hà Nội"]
     prev_own = [p for p in prev.provinces if p != "Hà Nội"]
     looks_followup = bool(FOLLOWUP.search(f)) or (not own and prev_own and len(f.split()) <= 10)
     if not looks_followup:
         return
+    prev_answer = prev_answer if not own else ""
     q.followup = True
     if own and re.search(r"\b(thi sao|the nao|ra sao|what about|how about)\b|^(con|and|va)\b", f) and prev_own:
         # "Còn hội nghị với Thanh Hóa thì sao?": the previous question, about the new place.
@@ -180,17 +214,26 @@ def _resolve(q: Question, prev: Question) -> None:
         return
     if not own and prev_own:
         place = prev_own[0]
-        pron = re.compile(
-            r"\b(them|they|there|it|that meeting|this meeting|họ|ông ấy|bà ấy|tỉnh này|tỉnh đó|hội nghị này|"
-            r"hội nghị đó|ho|tinh nay|tinh do)\b",
-            re.I,
-        )
-        if pron.search(q.text):
-            q.rewritten = pron.sub(place, q.text, count=1)
+        if q.language == "en":
+            subs = [(r"\b(that|this|the) (meeting|conference)\b", f"the {place} meeting"),
+                    (r"\b(it|that|this)\b(?=\s+(was|is|were|held|take|took|happen))", f"the {place} meeting"),
+                    (r"\b(them|they|their|there)\b", place)]
+        else:
+            subs = [(r"\b(hội nghị|cuộc họp|buổi làm việc) (này|đó|ấy)\b", rf"\1 ở {place}"),
+                    (r"\b(hoi nghi|cuoc hop|buoi lam viec) (nay|do|ay)\b", rf"\1 o {place}"),
+                    (r"\b(tỉnh này|tỉnh đó|tỉnh ấy|họ|tinh nay|tinh do|ho)\b", place)]
+        for pat, rep in subs:
+            new = re.sub(pat, rep, q.text, count=1, flags=re.I)
+            if new != q.text:
+                q.rewritten = new
+                break
         else:
             sep = " in " if q.language == "en" else " ở "
             q.rewritten = q.text.rstrip(" ?") + sep + place + "?"
         q.provinces = find_provinces(q.rewritten, folded=True)
+    if re.search(r"\b(it|its|that|this|nó|cái đó|điều đó)\b", q.text, re.I) and prev_answer:
+        # "When was it completed?": "it" is likely what the previous answer named
+        q.context = prev_answer
 
 
 def _replace_place(text: str, old: str, new: str) -> str:

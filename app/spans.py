@@ -48,7 +48,7 @@ def _is_person(name: str) -> bool:
 def people(sentence: str, tags: list[tuple[str, str]] | None) -> list[tuple[int, int]]:
     """Spans of person names, in order."""
     spans: list[tuple[int, int]] = []
-    if tags:
+    if tags:  # the tagger, then capitalised runs for what it missed
         cursor = 0
         for word, tag in tags:
             at = sentence.find(word, cursor)
@@ -65,8 +65,8 @@ def people(sentence: str, tags: list[tuple[str, str]] | None) -> list[tuple[int,
                     if _is_person(tail):
                         spans.append((at + word.index(tail), at + len(word)))
                         break
-    if not spans:  # no tags (or the tagger missed): the name that ends a run of capitalised words
-        run: list[re.Match] = []
+    run: list[re.Match] = []
+    if True:  # the name that ends a run of capitalised words
         for w in [*re.finditer(r"[^\W\d_]+|[^\w\s]", sentence), None]:
             if w is not None and w.group()[:1].isupper() and w.group()[:1].isalpha():
                 run.append(w)
@@ -74,10 +74,12 @@ def people(sentence: str, tags: list[tuple[str, str]] | None) -> list[tuple[int,
             for i in range(max(0, len(run) - 4), len(run) - 1):
                 cand = " ".join(x.group() for x in run[i:])
                 if _is_person(cand):
-                    spans.append((run[i].start(), run[-1].end()))
+                    new = (run[i].start(), run[-1].end())
+                    if not any(a < new[1] and new[0] < b for a, b in spans):
+                        spans.append(new)
                     break
             run = []
-    return spans
+    return sorted(spans)
 
 
 def dates(sentence: str) -> list[tuple[int, int]]:

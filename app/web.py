@@ -181,7 +181,8 @@ def serve(settings: Settings | None = None, host: str = "127.0.0.1", port: int =
     settings = settings or get_settings()
     service = WebService(settings)
     ensure_corpus(service)
-    service.warm_up()
+    # load the tokenizer and models while the page comes up, not before it
+    threading.Thread(target=service.warm_up, daemon=True).start()
     app = create_app(service)
     server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning"))
     shown = "localhost" if host in ("127.0.0.1", "0.0.0.0", "::") else host

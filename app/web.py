@@ -154,13 +154,16 @@ def create_app(service: WebService):
     )
 
 
-def ensure_corpus(service: WebService, out: Callable[[str], None] = print) -> None:
-    """On a fresh machine the index is empty: ingest the bundled sample articles, showing progress."""
+def ensure_corpus(service: WebService, corpus: Path = SAMPLE_CORPUS, out: Callable[[str], None] = print) -> bool:
+    """On a fresh machine the index is empty: ingest the bundled sample articles, showing progress.
+
+    Returns whether anything was ingested.
+    """
     if service.stats()["articles"]:
-        return
+        return False
     from ingest.load import find_files
 
-    total = len(find_files([SAMPLE_CORPUS]))
+    total = len(find_files([corpus]))
     out(f"The index in {service.settings.home} is empty: ingesting the {total} bundled sample articles…")
     done = 0
 
@@ -169,8 +172,9 @@ def ensure_corpus(service: WebService, out: Callable[[str], None] = print) -> No
         done += n
         out(f"  {done}/{total} articles")
 
-    report = service.ingest([SAMPLE_CORPUS], progress=progress)
+    report = service.ingest([corpus], progress=progress)
     out(f"Ingested: {report.summary()}")
+    return True
 
 
 def serve(settings: Settings | None = None, host: str = "127.0.0.1", port: int = 7860) -> None:

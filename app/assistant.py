@@ -6,6 +6,7 @@ returns. Bad questions raise ``BadQuestion`` with a message meant for the person
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -64,6 +65,10 @@ class Assistant:
         k = k or self.top_k
         if len(self.retriever.store.lexical) == 0:
             raise IndexUnavailable("the index is empty: add articles with `hoidap ingest PATH` first")
+        places = [p for p in q.provinces if p not in self.extractive.common_places]
+        if len(places) == 1 and not q.plural and not (filters and filters.province):
+            # "hội nghị ở Thái Nguyên": the article is about that place; look only there
+            filters = dataclasses.replace(filters or Filters(), province=places[0])
         hits = self.retriever.retrieve(
             q.dense_text, k=max(k, PLURAL_K) if q.plural else max(k, 8), filters=filters,
             lexical_query=q.search_text,

@@ -97,6 +97,9 @@ class ExtractiveAnswerer:
             return self._refuse(q)
         cands = self._candidates(q, hits, weights)
         good = [c for c in cands if c.coverage >= MIN_COVERAGE[lang]]
+        where = _location(q, self.common_places)
+        if where:  # "được tổ chức tại Hà Nội": the sentence must place it there
+            good = [c for c in good if where.search(fold(c.text))]
         draft = self._gather(q, good) if q.plural else self._single(q, good)
         if draft is None:
             return self._refuse(q)
@@ -134,7 +137,7 @@ class ExtractiveAnswerer:
                 continue
             s = syl[i]
             # the word before "gì"/"nào" names the kind of answer ("món quà gì"): a hint, not a must
-            head = any(x in ("gi", "nao") for x in syl[i + 1:i + 3])
+            head = any(x in ("gi", "nao") for x in syl[i + 1:i + 4])
             if s not in drop and s not in seen:
                 seen.add(s)
                 alts = [a.split() for a in syn.get(s, [s])]
@@ -255,7 +258,14 @@ class ExtractiveAnswerer:
         s = fold(c.text)
         missing = [n for n in q.numbers if not re.search(rf"(?<![\d.,]){re.escape(n)}(?![\d])", s)]
         yes, no = {"vi": ("Có", "Không"), "en": ("Yes", "No")}[q.language]
-        if missing:
+        where = _location(q, self.common_places, yesno=True)
+        if where and not where.search(s):
+            places = [c.text[a:b] for a, b in sp.places(c.text)]
+            if not places:
+                return None
+            said = {"vi": "bài báo nêu tại", "en": "the article says it was in"}[q.language]
+            head = f"{no}: {said} {places[0]} [1]."
+        elif missing:
             amounts = [c.text[a:b] for a, b in sp.amounts(c.text)]
             if not amounts:
                 return None
@@ -266,6 +276,19 @@ class ExtractiveAnswerer:
         else:
             return None
         return Draft(text=f"{head}\n\n> {c.text} [1]", cited=[Cited(c.hit, c.sent, None)])
+
+
+def _location(q: Question, common: set[str], yesno: bool = False) -> re.Pattern | None:
+    """A "tại X" / "ở X" / "in X" constraint on a place most articles name (Hà Nội): then the
+    sentence must place the event there. (A rarer place names the article itself.)"""
+    fq = fold(q.rewritten)
+    for p in (p for p in q.provinces if p in common):
+        fp = fold(p)
+        if re.search(rf"\b(tai|o|in|at)\s+(thanh pho |tinh |tp )?{fp}\b", fq) and q.qtype != "where" and (
+            yesno or q.qtype != "yesno"
+        ):
+            return re.compile(rf"\b(tai|o)\b[^,.;()]{{0,40}}\b{fp}\b")
+    return None
 
 
 def _covered(alt: list[str], toks: set[str], syl: list[str]) -> float:
@@ -282,7 +305,8 @@ def _article_places(hit: Hit) -> list[str]:
 
 def _title_before(s: str, span: tuple[int, int]) -> str:
     """The title written before a name ("Phó Bí thư Thành ủy, Chủ tịch HĐND thành phố Hà Nội")."""
-    start = max(s.rfind(";", 0, span[0]), s.rfind(":", 0, span[0]), s.rfind(" và ", 0, span[0]) + 3, -1) + 1
+    va = s.rfind(" và ", 0, span[0])
+    start = max(s.rfind(";", 0, span[0]) + 1, s.rfind(":", 0, span[0]) + 1, va + 4 if va >= 0 else 0)
     prev = re.search(r"(?:[A-ZĐÀ-Ỹ][^\s,;]*\s+){2,5}$", s[:span[0]])
     text = s[start:span[0]]
     if prev and len(text) > 160:
@@ -297,15 +321,15 @@ def _role_phrase(q: Question) -> str | None:
         fq = fold(" ".join(q.vi_terms))
         found = [r for r in ROLE_WORDS + ORG_WORDS if re.search(rf"\b{r}\b", fq)]
         return " | ".join(found) or None
-    syl = syllables(q.rewritten)
-    place = set(fold(" ".join(q.provinces)).split())
-    text = " ".join(syl)
+    text = " ".join(syllables(q.rewritten))
     m = re.search(r"\b(" + "|".join(ROLE_WORDS) + r")\b", text)
     if not m:
         return None
+    rest = text[m.start():]
+    cut = [rest.find(fold(p)) for p in q.provinces if rest.find(fold(p)) > 0]
     words = []
-    for w in text[m.start():].split():
-        if w in place or w in QUESTION_WORDS:
+    for w in rest[:min(cut)].split() if cut else rest.split():
+        if w in QUESTION_WORDS:
             break
         words.append(w)
     return " ".join(words) or None
@@ -344,12 +368,15 @@ def _focus(s: str, found: list[tuple[int, int]], q: Question) -> list[tuple[int,
 
 def _matching_amounts(s: str, found: list[tuple[int, int]], q: Question) -> list[tuple[int, int]]:
     fq = fold(q.rewritten + " " + " ".join(q.vi_terms))
-    money = bool(re.search(r"\b(tien|kinh phi|von|how much|dong|usd|money|fund|funds)\b", fq))
+    money = bool(re.search(r"\b(tien|kinh phi|von|how much|dong|usd|money|fund|funds)\b", fq)) or bool(
+        re.search(r"\b(ho tro|tang|trao tang)\b.*\bbao nhieu\s*\??\s*$", fq)  # "hỗ trợ ... bao nhiêu?"
+    )
     if q.language == "en":
-        m = re.search(r"\bhow many\s+(\w+)", fold(q.rewritten))
-        unit = m.group(1) if m else ""
-        want = [w for en, vi in _lex() if en == unit or en == unit.rstrip("s") for t in vi for w in fold(t).split()]
-        if unit and not want:
+        m = re.search(r"\b(?:how many|what (?:is|was|are|were) the)\s+((?:[\w-]+\s+){0,2}[\w-]+)", fold(q.rewritten))
+        words = m.group(1).split() if m else []
+        lex = dict(_lex())
+        want = [w for u in words for t in lex.get(u, lex.get(u.rstrip("s"), [])) for w in fold(t).split()]
+        if words and not want:
             return []  # "how many hours": a unit no article passage can be checked against
     else:
         m = re.search(r"\b(?:bao nhieu|may)\s+(\w+(?:\s\w+)?)", fq)
@@ -362,6 +389,8 @@ def _matching_amounts(s: str, found: list[tuple[int, int]], q: Question) -> list
         overlap = len(set(unit.split()) & set(want)) if want else 0
         if want and not money and not overlap:
             continue
+        if not want and not money and not set(unit.split()) & set(syllables(q.rewritten)):
+            continue  # "thứ mấy", "bao nhiêu?": only an amount of something the question names
         scored.append((-overlap, x[0], x))
     return [x for _, _, x in sorted(scored)]
 

@@ -32,7 +32,8 @@ VI_WORDS = set(
 
 # (type, folded pattern); first match wins, so the more specific come first.
 TYPES = [
-    ("how_many", r"\b(bao nhieu|may (?!khi)\w+|how many|how much|so luong|tong so|tong cong)\b"),
+    ("how_many", r"\b(bao nhieu|may (?!khi)\w+|thu may|how many|how much|so luong|tong so|tong cong|dan so|"
+                 r"what (is|was|are|were) the (population|number|amount|total|cost|value|price))\b"),
     ("when", r"\b(khi nao|ngay nao|ngay may|bao gio|luc nao|nam nao|thang nao|thoi gian nao|hom nao|when|what date|"
              r"which date|what day|which day|what year|which year|what time)\b"),
     ("where", r"\b(o dau|tai dau|noi nao|dia diem nao|dia diem|where|what place|which place|which venue)\b"),
@@ -217,6 +218,7 @@ def _resolve(q: Question, prev: Question, prev_answer: str = "") -> None:
         if q.language == "en":
             subs = [(r"\b(that|this|the) (meeting|conference)\b", f"the {place} meeting"),
                     (r"\b(it|that|this)\b(?=\s+(was|is|were|held|take|took|happen))", f"the {place} meeting"),
+                    (r"\b(that|this|the same) (province|city|place)\b", place),
                     (r"\b(them|they|their|there)\b", place)]
         else:
             subs = [(r"\b(hội nghị|cuộc họp|buổi làm việc) (này|đó|ấy)\b", rf"\1 ở {place}"),

@@ -27,7 +27,7 @@ UNIT_WORDS = r"(?:\s+(?!và\b|của\b|cho\b|để\b|với\b|tại\b|từ\b|trong
 AMOUNT = re.compile(
     r"(?<![\d/.-])\d+(?:[.,]\d+)*\s*%(?:\s*(?:đến|tới|-|–)\s*\d+(?:[.,]\d+)*\s*%)?"
     r"|(?<![\d/.-])\d+(?:[.,]\d+)*(?:\s*(?:đến|tới|-|–)\s*\d+(?:[.,]\d+)*)?" + UNIT_WORDS
-    + r"|(?<![\w])(?:một|hai|ba|bốn|năm|sáu|bảy|tám|chín|mười)" + UNIT_WORDS
+    + r"|(?<![\w])(?:một|hai|ba|bốn|năm|sáu|bảy|tám|chín|mười)(?!\s+(?:số|vài|trong|cách)\b)" + UNIT_WORDS
 )
 MONEY_UNITS = ("dong", "usd", "vnd")
 PLACE = re.compile(r"\b(?:tại|ở)\s+(?!chỗ\b)([^,;.()]+(?:\([^)]*\))?)")

@@ -15,6 +15,7 @@ import logging
 import os
 import re
 import shutil
+import uuid
 from pathlib import Path
 
 import numpy as np
@@ -100,30 +101,62 @@ class LexicalIndex:
                 m[row] = 1.0
         return m
 
-    # persistence: write a fresh folder, then swap it in, so a crash leaves the old one or none
+    # persistence: write a fresh folder, then swap it in, so a crash leaves the old one or none.
+    # Several processes (app replicas, an ingest) may save and load the same folder at once:
+    # temp names are unique, a lost swap race is harmless (the winner's index is as fresh),
+    # and each save carries a build token that ``load`` checks before and after reading, so a
+    # reader never pairs one build's id list with another build's matrices.
     def save(self, folder: Path) -> None:
         folder = Path(folder)
-        tmp = folder.with_name(folder.name + ".tmp")
-        shutil.rmtree(tmp, ignore_errors=True)
+        token = uuid.uuid4().hex
+        tmp = folder.with_name(f"{folder.name}.tmp-{token}")
         tmp.mkdir(parents=True)
-        if self.ids:
-            self._bm25.save(str(tmp), show_progress=False)
-        (tmp / "ids.json").write_text(json.dumps({"generation": self.generation, "ids": self.ids}), "utf-8")
-        old = folder.with_name(folder.name + ".old")
-        shutil.rmtree(old, ignore_errors=True)
-        if folder.exists():
-            os.replace(folder, old)
-        os.replace(tmp, folder)
-        shutil.rmtree(old, ignore_errors=True)
+        try:
+            if self.ids:
+                self._bm25.save(str(tmp), show_progress=False)
+            meta = {"generation": self.generation, "build": token, "ids": self.ids}
+            (tmp / "ids.json").write_text(json.dumps(meta), "utf-8")
+            old = folder.with_name(f"{folder.name}.old-{token}")
+            if folder.exists():
+                os.replace(folder, old)
+            os.replace(tmp, folder)
+        except OSError:
+            if not folder.exists():
+                raise
+            # another process swapped its build in between our two renames: keep theirs
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+            shutil.rmtree(folder.with_name(f"{folder.name}.old-{token}"), ignore_errors=True)
 
     @classmethod
     def load(cls, folder: Path) -> LexicalIndex:
-        """Load a saved index; raises ValueError/OSError if it is missing or damaged."""
+        """Load a saved index; raises ValueError/OSError if it is missing or damaged, and
+        ``LexicalChanged`` if another process replaced it while it was being read."""
         import bm25s
 
-        meta = json.loads((Path(folder) / "ids.json").read_text("utf-8"))
+        folder = Path(folder)
+        meta = json.loads((folder / "ids.json").read_text("utf-8"))
         ids = meta["ids"]
-        bm = bm25s.BM25.load(str(folder), show_progress=False) if ids else bm25s.BM25()
+        try:
+            bm = bm25s.BM25.load(str(folder), show_progress=False) if ids else bm25s.BM25()
+            after = json.loads((folder / "ids.json").read_text("utf-8")).get("build")
+        except (OSError, ValueError) as e:
+            if _build_of(folder) != meta.get("build"):
+                raise LexicalChanged(str(folder)) from e
+            raise
+        if after != meta.get("build"):
+            raise LexicalChanged(str(folder))
         if ids and bm.scores["num_docs"] != len(ids):
             raise ValueError("lexical index does not match its id list")
         return cls(ids, bm, int(meta["generation"]))
+
+
+class LexicalChanged(Exception):
+    """The index folder was replaced by a newer build while being read: read it again."""
+
+
+def _build_of(folder: Path) -> str | None:
+    try:
+        return json.loads((folder / "ids.json").read_text("utf-8")).get("build")
+    except (OSError, ValueError):
+        return None

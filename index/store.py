@@ -31,7 +31,7 @@ from urllib.parse import urlparse
 from index import server_sync
 from index.catalog import Catalog
 from index.embed import Embedder
-from index.lexical import LexicalIndex
+from index.lexical import LexicalChanged, LexicalIndex
 from ingest.errors import HoidapError, IndexMismatch, IndexUnavailable
 from ingest.load import RawDoc, Skipped
 
@@ -98,6 +98,7 @@ class Store:
         self._checked = 0.0
         self._writing = False
         self._pull_lock = threading.Lock()
+        self._lexical_lock = threading.Lock()
         if chroma_url:
             self._check_remote()
         elif self.catalog_db.counts()[1] == 0 and self._chroma("count"):
@@ -316,22 +317,34 @@ class Store:
         gen = self.catalog.generation
         if self._lexical is not None and self._lexical.generation == gen:
             return self._lexical
-        try:
-            lex = LexicalIndex.load(self.lexical_dir)
-            if lex.generation != gen:  # the catalog changed since: expected, not damage
-                lex = self._rebuild_lexical(gen)
-        except FileNotFoundError:
-            if gen and not self._writing:  # an ingest builds it the first time; later, it was lost
-                log.warning("lexical index in %s is missing: rebuilding it from the catalog", self.lexical_dir)
-            lex = self._rebuild_lexical(gen)
-        except Exception as e:
-            log.warning("lexical index in %s is damaged (%s): rebuilding it from the catalog", self.lexical_dir, e)
-            lex = self._rebuild_lexical(gen)
-        self._lexical = lex
-        return lex
+        with self._lexical_lock:  # one thread loads or rebuilds; the others reuse its result
+            if self._lexical is None or self._lexical.generation != gen:
+                self._lexical = self._load_lexical(gen)
+            return self._lexical
+
+    def _load_lexical(self, gen: int) -> LexicalIndex:
+        for attempt in range(4):
+            try:
+                lex = LexicalIndex.load(self.lexical_dir)
+            except LexicalChanged:
+                continue  # another process saved a newer build while we read: read that one
+            except FileNotFoundError:
+                if gen and attempt < 3:
+                    time.sleep(0.05)  # another process may be between the two renames of its save
+                    continue
+                if gen and not self._writing:  # an ingest builds it the first time; later, it was lost
+                    log.warning("lexical index in %s is missing: rebuilding it from the catalog", self.lexical_dir)
+                return self._rebuild_lexical(gen)
+            except Exception as e:
+                log.warning("lexical index in %s is damaged (%s): rebuilding it from the catalog", self.lexical_dir, e)
+                return self._rebuild_lexical(gen)
+            if lex.generation == gen or lex.generation == self.catalog_db.generation:
+                return lex  # (the second: another process moved both on since ``gen`` was read)
+            return self._rebuild_lexical(gen)  # the catalog changed since it was saved: expected
+        return self._rebuild_lexical(gen)
 
     def _rebuild_lexical(self, gen: int) -> LexicalIndex:
-        ids, texts = self.catalog.all_chunk_texts()
+        ids, texts = self.catalog_db.all_chunk_texts()
         lex = LexicalIndex.build(ids, texts, gen)
         lex.save(self.lexical_dir)
         return lex

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import gradio as gr
 
+from app.schema import Answer
 from app.web_format import answer_markdown, escape_markdown, pieces, question_markdown, sources_panel
 from index.types import Filters
 from ingest.errors import HoidapError
@@ -205,21 +206,25 @@ def build_blocks(service) -> gr.Blocks:
                 {"role": "assistant", "content": UI[lg]["searching"]},
             ]
             yield live, "", state, gr.skip()
+            shown, turn = "", None
             try:
                 filters = make_filters(prov, src, dfrom, dto, lg)
-                ans = service.ask(text, history_of(state), filters, int(kk) if kk else None, md)
-                turn = {"question": text, "answer": ans.to_json()}
+                for piece in service.stream(text, history_of(state), filters, int(kk) if kk else None, md):
+                    if isinstance(piece, Answer):
+                        turn = {"question": text, "answer": piece.to_json()}
+                        continue
+                    # provisional text: an LLM's tokens, or the extractive answer revealed a little at a
+                    # time; the final render replaces it with the checked text and linked markers
+                    parts = pieces(piece)
+                    for part in parts:
+                        shown += part
+                        live[-1] = {"role": "assistant", "content": escape_markdown(shown)}
+                        yield live, "", state, gr.skip()
+                        if len(parts) > 1:
+                            time.sleep(0.02)
             except HoidapError as e:
                 turn = {"question": text if len(text) <= 500 else text[:500] + "…", "answer": None, "error": str(e)}
-            if turn["answer"]:
-                # reveal the answer progressively; links to the cards come with the final render
-                shown = ""
-                for piece in pieces(turn["answer"]["answer"])[:-1]:
-                    shown += piece
-                    live[-1] = {"role": "assistant", "content": escape_markdown(shown)}
-                    yield live, "", state, gr.skip()
-                    time.sleep(0.02)
-            state = state + [turn]
+            state = state + [turn or {"question": text, "answer": None, "error": UI[lg]["error"]}]
             yield render_chat(state, lg), "", state, panel(state, lg)
 
         def clear(lg):

@@ -86,6 +86,18 @@ class WebService:
         with self.lock.read():
             return self.assistant.answer(question, history=history, filters=filters, k=k, mode=mode)
 
+    def stream(
+        self,
+        question: str,
+        history: list[dict] | None = None,
+        filters: Filters | None = None,
+        k: int | None = None,
+        mode: str | None = None,
+    ) -> Iterator[str | Answer]:
+        """Provisional answer text as it is written, then the final ``Answer`` (see ``Assistant.stream``)."""
+        with self.lock.read():
+            yield from self.assistant.stream(question, history=history, filters=filters, k=k, mode=mode)
+
     def ingest(self, paths: Iterable[str | Path], progress: Callable[[int], None] | None = None) -> SyncReport:
         from app.factory import ingest_paths
 

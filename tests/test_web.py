@@ -232,6 +232,15 @@ def test_gradio_chat_answers_with_linked_markers_and_source_cards(gclient):
     assert 'id="src-1-1"' in panel and "<mark>" in panel and "ha-noi-thai-nguyen-hoi-nghi-hop-tac.txt" in panel
 
 
+def test_gradio_chat_streams_the_answer_before_the_final_render(gclient):
+    job = gclient.submit(TN_Q, "vi", "", "", "", "", 5, "extractive", api_name="/chat")
+    job.result(timeout=60)
+    replies = [content_text(out[0][-1]) for out in job.outputs() if out[0]]
+    assert len(replies) >= 3
+    partial, final = replies[-2], replies[-1]
+    assert "href" not in partial and final.startswith(partial[:20]) and len(final) > len(partial)
+
+
 def test_gradio_chat_keeps_the_conversation_for_follow_ups(gclient):
     chat(gclient, TN_Q)
     history, _, panel = chat(gclient, "Còn ở Thanh Hóa thì sao?")

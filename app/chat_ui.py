@@ -175,7 +175,7 @@ def build_blocks(service) -> gr.Blocks:
                                      max_lines=6, elem_id="question")
                     send = gr.Button(ui["send"], variant="primary", scale=1, min_width=80)
                     new = gr.Button(ui["new"], scale=2, min_width=190, elem_id="new-chat")
-                gr.Examples(EXAMPLES, inputs=[box], label="Câu hỏi mẫu · Examples")
+                examples = gr.Examples(EXAMPLES, inputs=[box], label="Câu hỏi mẫu · Examples")
             with gr.Column(scale=2):
                 sources = gr.HTML(panel([], "vi"), elem_id="sources")
                 with gr.Accordion(ui["options"], open=False) as options:
@@ -286,6 +286,8 @@ def build_blocks(service) -> gr.Blocks:
         inputs = [box, turns, lang, province, source, date_from, date_to, k, mode]
         outputs = [chatbot, box, turns, sources]
         box.submit(respond, inputs, outputs, api_name="chat", concurrency_limit=16)
+        # a clicked example is asked at once, not just copied into the box
+        examples.load_input_event.then(respond, inputs, outputs, api_visibility="private", concurrency_limit=16)
         send.click(respond, inputs, outputs, api_visibility="private", concurrency_limit=16)
         new.click(clear, [lang], outputs, api_visibility="private")
         chatbot.clear(clear, [lang], outputs, api_visibility="private")

@@ -134,3 +134,28 @@ def test_follow_up_new_conversation_and_english_toggle(page):
     page.click("#new-chat")
     page.wait_for_function("() => !document.querySelector('#sources .src-card')", timeout=10_000)
     assert "Trịnh Văn Chiến" not in page.inner_text("#chat")
+
+
+def test_clicking_an_example_asks_it(page):
+    page.get_by_text("ai chu tri hoi nghi o thai nguyen?", exact=True).click()
+    wait_final(page, 1)
+    assert all(name in page.inner_text("#chat") for name in TN_NAMES)
+
+
+def test_upload_an_article_then_ask_about_it(page, tmp_path):
+    article = tmp_path / "ha-noi-lao-cai.md"
+    article.write_text(
+        "# Hà Nội và Lào Cai ký kết chương trình hợp tác du lịch\n\n"
+        "Sáng 12-3-2021, tại thành phố Lào Cai, hai địa phương tổ chức hội nghị ký kết chương trình hợp tác "
+        "phát triển du lịch giai đoạn 2021-2025.\n\n"
+        "Phó Chủ tịch UBND thành phố Hà Nội Trần Văn Lâm và Phó Chủ tịch UBND tỉnh Lào Cai Đặng Minh Khôi "
+        "đồng chủ trì hội nghị. Hai bên thống nhất 7 nội dung hợp tác.\n", "utf-8")
+    page.get_by_text("Thêm bài báo", exact=True).click()
+    page.locator("input[type=file]").set_input_files(str(article))
+    page.wait_for_selector("text=ha-noi-lao-cai.md", timeout=30_000)
+    page.get_by_role("button", name="Nạp vào chỉ mục").click()
+    page.wait_for_selector("text=1 added", timeout=120_000)
+    send(page, "Hà Nội và Lào Cai thống nhất bao nhiêu nội dung hợp tác?")
+    wait_final(page, 1)
+    assert "7 nội dung" in page.inner_text("#chat")
+    assert "ha-noi-lao-cai.md" in page.inner_text("#sources")

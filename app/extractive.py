@@ -303,15 +303,16 @@ def _article_places(hit: Hit) -> list[str]:
     return [p for p in (hit.meta.get("provinces") or "").split("|") if p]
 
 
-def _title_before(s: str, span: tuple[int, int]) -> str:
-    """The title written before a name ("Phó Bí thư Thành ủy, Chủ tịch HĐND thành phố Hà Nội")."""
-    va = s.rfind(" và ", 0, span[0])
-    start = max(s.rfind(";", 0, span[0]) + 1, s.rfind(":", 0, span[0]) + 1, va + 4 if va >= 0 else 0)
-    prev = re.search(r"(?:[A-ZĐÀ-Ỹ][^\s,;]*\s+){2,5}$", s[:span[0]])
-    text = s[start:span[0]]
-    if prev and len(text) > 160:
-        text = prev.group()
-    return fold(text)
+def _titles(s: str, found: list[tuple[int, int]], i: int) -> list[str]:
+    """Title segments of the i-th person in a sentence, folded: the words before the name back
+    to the previous person or list separator ("Phó Bí thư Thành ủy, Chủ tịch HĐND thành phố Hà
+    Nội Nguyễn Thị Bích Ngọc"), and an apposition after it ("Hoàng Trung Hải, Bí thư Thành ủy")."""
+    a, b = found[i]
+    lo = max(found[i - 1][1] if i else 0, s.rfind(";", 0, a) + 1, s.rfind(":", 0, a) + 1)
+    before = s[lo:a]
+    hi = min([x for x in (s.find(";", b), found[i + 1][0] if i + 1 < len(found) else -1) if x >= 0] or [len(s)])
+    after = s[b:hi] if s[b:b + 2] == ", " else ""
+    return [fold(seg).strip() for seg in (before + "," + after).split(",") if seg.strip()]
 
 
 def _role_phrase(q: Question) -> str | None:
@@ -322,7 +323,7 @@ def _role_phrase(q: Question) -> str | None:
         found = [r for r in ROLE_WORDS + ORG_WORDS if re.search(rf"\b{r}\b", fq)]
         return " | ".join(found) or None
     text = " ".join(syllables(q.rewritten))
-    m = re.search(r"\b(" + "|".join(ROLE_WORDS) + r")\b", text)
+    m = re.search(r"\b(pho )?(" + "|".join(r for r in ROLE_WORDS if r != "pho") + r")\b", text)
     if not m:
         return None
     rest = text[m.start():]
@@ -343,8 +344,8 @@ def _by_role(s: str, found: list[tuple[int, int]], q: Question) -> list[tuple[in
         return found
     deputy_asked = phrase.startswith("pho") or re.search(r"\b(deputy|vice)\b", fold(q.rewritten))
     keep = []
-    for x in found:
-        for seg in (seg.strip() for seg in _title_before(s, x).split(",")):
+    for i, x in enumerate(found):
+        for seg in _titles(s, found, i):
             if q.language == "en":
                 ok = all(re.search(rf"\b{r}\b", seg) for r in phrase.split(" | ") if r != "pho")
             else:

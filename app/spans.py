@@ -125,6 +125,8 @@ def provinces_in(sentence: str) -> list[tuple[int, int, str]]:
 def unit_of(sentence: str, span: tuple[int, int]) -> str:
     """The folded unit words after the number in an amount span."""
     text = sentence[span[0]:span[1]]
+    if "%" in text:
+        return "phan tram %"
     return fold(re.sub(r"^[\d.,%\s–-]+(?:(?:đến|tới)\s*[\d.,%]+\s*)?", "", text)).strip()
 
 

@@ -256,6 +256,13 @@ def test_gradio_chat_shows_markup_as_text_and_bad_questions_as_replies(gclient):
     assert "100,000" in content_text(history[-1]) and "⚠" in content_text(history[-1])
 
 
+def test_gradio_chat_filters_and_a_bad_date(gclient):
+    history, _, panel = chat(gclient, "Ai chủ trì hội nghị?", province="Thanh Hóa")
+    assert "Trịnh Văn Chiến" in content_text(history[-1]) and "thanh-hoa" in panel
+    history, _, _ = gclient.predict(TN_Q, "en", "", "", "21/06/2019", "", 5, "extractive", api_name="/chat")
+    assert "Invalid date" in content_text(history[-1]) and "21/06/2019" in content_text(history[-1])
+
+
 def test_gradio_ask_endpoint(gclient):
     a = json.loads(gclient.predict("ai chu tri hoi nghi o thai nguyen?", "", "", 0, api_name="/ask"))
     assert all(n in a["answer"] for n in TN_NAMES)

@@ -88,3 +88,17 @@ def test_chat_page_offers_the_llm_mode_when_configured(llm_url):
     reply = history[-1]["content"]
     reply = reply if isinstance(reply, str) else " ".join(p.get("text", "") for p in reply)
     assert reply.startswith("Bà Nguyễn Thị Bích Ngọc") and 'href="#src-1-1"' in reply and 'id="src-1-1"' in panel
+
+
+def test_an_empty_index_is_a_503_with_a_message_not_a_crash(tmp_path):
+    from app.web import WebService, background_server
+
+    service = WebService(Settings(home=tmp_path / "empty"))
+    with background_server(service) as url, httpx.Client(base_url=url, timeout=30) as http:
+        assert http.get("/healthz").json()["status"] == "empty"
+        r = http.post("/api/ask", json={"question": "Ai chủ trì hội nghị?"})
+        assert r.status_code == 503 and "empty" in r.json()["error"]["message"]
+        chat = {"model": "hoidap", "messages": [{"role": "user", "content": "Ai?"}]}
+        r = http.post("/v1/chat/completions", json=chat)
+        assert r.status_code == 503 and r.json()["error"]["message"]
+        assert http.get("/").status_code == 200

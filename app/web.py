@@ -154,7 +154,8 @@ def create_app(service: WebService):
     import gradio as gr
     from fastapi import FastAPI
 
-    from app.chat_ui import CSS, HEAD, build_blocks, theme
+    from app.chat_text import CSS, HEAD
+    from app.chat_ui import build_blocks, theme
     from app.web_api import add_routes
 
     app = FastAPI(title="hoidap", docs_url="/api/docs", openapi_url="/api/openapi.json")

@@ -72,6 +72,17 @@ def text_of(content: Any) -> str:
     return ""
 
 
+def _where(loc: tuple) -> str:
+    """("body", "history", 0, "role") -> "history[0].role"; the request body itself -> "body"."""
+    out = ""
+    for part in loc[1:] if loc and loc[0] == "body" else loc:
+        if isinstance(part, int):
+            out += f"[{part}]" if out else "body"  # a position in the raw body (JSON syntax errors)
+        else:
+            out += f".{part}" if out else str(part)
+    return out or "body"
+
+
 def to_filters(f: FilterIn | None) -> Filters | None:
     return Filters(**f.model_dump()) if f else None
 
@@ -87,10 +98,7 @@ def add_routes(app: FastAPI, service) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e.get('loc', ()) if p != 'body') or 'body'}: {e.get('msg')}"
-            for e in exc.errors()
-        )
+        problems = "; ".join(f"{_where(e.get('loc', ()))}: {e.get('msg')}" for e in exc.errors())
         return error(400, f"invalid request: {problems}")
 
     @app.exception_handler(StarletteHTTPException)

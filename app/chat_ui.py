@@ -154,11 +154,14 @@ def build_blocks(service) -> gr.Blocks:
             idx = data.index[0] if isinstance(data.index, (list, tuple)) else data.index
             n = int(idx) // 2
             if not isinstance(data.liked, bool) or n >= len(state) or not state[n].get("answer"):
-                return
-            t = state[n]
-            service.feedback.record("web", t["question"], t["answer"], 1 if data.liked else -1,
-                                    user=getattr(request, "session_hash", None), extra={"turn": n + 1})
+                return gr.skip()  # un-clicking a thumb, or a turn that failed: nothing to store
+            t = dict(state[n])
+            # remembered on the first click, so a changed vote updates its row instead of adding one
+            t["feedback_id"] = t.get("feedback_id") or service.feedback.remember("web", t["question"], t["answer"])
+            service.feedback.rate(t["feedback_id"], 1 if data.liked else -1,
+                                  user=getattr(request, "session_hash", None), extra={"turn": n + 1})
             gr.Info(UI[lg]["thanks"])
+            return state[:n] + [t] + state[n + 1:]
 
         def on_upload(paths, lg, progress=gr.Progress()):
             u = UI[lg]
@@ -211,7 +214,7 @@ def build_blocks(service) -> gr.Blocks:
         send.click(respond, inputs, outputs, api_visibility="private", concurrency_limit=16)
         new.click(clear, [lang], outputs, api_visibility="private")
         chatbot.clear(clear, [lang], outputs, api_visibility="private")
-        chatbot.like(on_like, [turns, lang], None, api_visibility="private")
+        chatbot.like(on_like, [turns, lang], [turns], api_visibility="private")
         ingest_btn.click(on_upload, [files, lang], [status, province, source, files], api_name="upload")
         lang.change(relabel, [lang, turns], [
             title, box, send, new, options, upload, province, source, date_from, date_to, k, mode, files,

@@ -109,6 +109,14 @@ def test_ask_see_both_names_and_a_source_card(page, service, tmp_path):
     assert len(rows) == before + 1
     assert rows[-1]["rating"] == 1 and rows[-1]["question"] == TN_Q and rows[-1]["channel"] == "web"
     assert rows[-1]["answer"]["citations"][0]["marker"] == 1
+    # changing one's mind is a 👎 on the same row, not a second vote
+    page.locator("#chat button[aria-label='Dislike'], #chat button[title='Dislike']").last.click()
+    for _ in range(100):
+        rows = service.feedback.rows()
+        if rows[-1]["rating"] == -1:
+            break
+        page.wait_for_timeout(100)
+    assert len(rows) == before + 1 and rows[-1]["rating"] == -1
 
 
 def test_markup_in_a_question_is_shown_not_run(page):

@@ -83,9 +83,10 @@ def build_blocks(service) -> gr.Blocks:
     with gr.Blocks(title="hoidap", fill_height=True) as demo:
         turns = gr.State([])
         with gr.Row(equal_height=False):
-            title = gr.Markdown(f"{ui['title']}\n\n{ui['intro']}")
+            with gr.Column(scale=4, min_width=320):  # a min width lets the row wrap on phones
+                title = gr.Markdown(f"{ui['title']}\n\n{ui['intro']}")
             lang = gr.Radio([("Tiếng Việt", "vi"), ("English", "en")], value="vi", show_label=False,
-                            container=False, scale=0, min_width=260, elem_id="lang")
+                            container=False, scale=0, min_width=240, elem_id="lang")
         with gr.Row(equal_height=False):
             with gr.Column(scale=3):
                 chatbot = gr.Chatbot(label=ui["chat"], height=560, elem_id="chat", buttons=["copy"],

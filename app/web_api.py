@@ -4,7 +4,9 @@ The OpenAI shape lets Open WebUI, LibreChat or the ``openai`` client use hoidap 
 Such clients only show message text, so citations travel twice: as ``[n]`` plus a "Sources:"
 list in the text, and structured in an extra top-level ``citations`` field. Every error is
 ``{"error": {"message": ...}}`` with a status code (400 bad question, 503 index trouble);
-a traceback never reaches the client.
+a traceback never reaches the client. With ``stream: true`` the finished, citation-checked
+answer is sent in pieces: an LLM's provisional tokens may carry markers the check later drops,
+and an SSE client cannot take back text it has shown (the chat page can, and streams tokens).
 """
 
 from __future__ import annotations

@@ -86,7 +86,7 @@ class Assistant:
         """Answer ``question`` given the conversation so far (``[{"role", "content"}, ...]``)."""
         t0, text, history, q, k, hits, t1 = self._prepare(question, history, filters, k)
         if self.llm is not None and mode != "extractive":
-            # the LLM reads the top k; its extractive fallback gets every passage retrieved
+            # the LLM reads every passage retrieved, so its extractive fallback has them all
             draft = self.llm.answer(q.rewritten, hits, history, q.language)
         else:
             draft = self.extractive.answer_parsed(q, hits)

@@ -23,16 +23,37 @@ class HybridRetriever:
             raise ValueError(f"unknown retrieval mode {mode!r}")
         self.store = store
         self.mode = mode
+        # Filter results per index generation: reading every article's metadata per question
+        # would dominate latency on a large archive.
+        self._filter_cache: dict[tuple, tuple[set[str], object]] = {}
+
+    def _key(self, filters: Filters) -> tuple:
+        return (self.store.catalog.generation, filters.source, filters.province, filters.date_from, filters.date_to)
 
     def _allowed_docs(self, filters: Filters | None) -> set[str] | None:
         if not filters or filters.empty():
             return None
-        allowed = set()
-        for a in self.store.catalog.articles():
-            meta = {**a, "provinces": "|" + "|".join(a["provinces"]) + "|"}
-            if filters.accepts(meta):
-                allowed.add(a["doc_id"])
-        return allowed
+        key = self._key(filters)
+        if key not in self._filter_cache:
+            allowed = set()
+            for a in self.store.catalog.articles():
+                meta = {**a, "provinces": "|" + "|".join(a["provinces"]) + "|"}
+                if filters.accepts(meta):
+                    allowed.add(a["doc_id"])
+            if len(self._filter_cache) > 64:
+                self._filter_cache.clear()
+            self._filter_cache[key] = (allowed, None)
+        return self._filter_cache[key][0]
+
+    def _mask(self, filters: Filters, allowed: set[str]):
+        lex = self.store.lexical
+        key = self._key(filters)
+        cached = self._filter_cache.get(key)
+        if cached is None or cached[1] is None or len(cached[1]) != len(lex):
+            mask = lex.mask(self.store.catalog.chunk_ids_of(allowed))
+            self._filter_cache[key] = (allowed, mask)
+            return mask
+        return cached[1]
 
     def dense(self, query: str, n: int, allowed: set[str] | None) -> list[tuple[str, float]]:
         count = self.store._chroma("count")
@@ -47,10 +68,15 @@ class HybridRetriever:
         )
         return [(cid, 1.0 - float(d)) for cid, d in zip(res["ids"][0], res["distances"][0])]
 
-    def lexical(self, query: str | list[str], n: int, allowed: set[str] | None) -> list[tuple[str, float]]:
+    def lexical(
+        self, query: str | list[str], n: int, allowed: set[str] | None, filters: Filters | None = None
+    ) -> list[tuple[str, float]]:
         lex = self.store.lexical
-        mask = None
-        if allowed is not None:
+        if allowed is None:
+            mask = None
+        elif filters is not None:
+            mask = self._mask(filters, allowed)
+        else:
             mask = lex.mask(self.store.catalog.chunk_ids_of(allowed))
         return lex.search(query, k=n, allowed=mask)
 
@@ -63,7 +89,7 @@ class HybridRetriever:
     ) -> list[Hit]:
         allowed = self._allowed_docs(filters)
         dense = self.dense(query, POOL, allowed) if self.mode != "bm25" else []
-        lex = self.lexical(lexical_query or query, POOL, allowed) if self.mode != "dense" else []
+        lex = self.lexical(lexical_query or query, POOL, allowed, filters) if self.mode != "dense" else []
         fused: dict[str, float] = {}
         for ranked in (dense, lex):
             for rank, (cid, _) in enumerate(ranked):

@@ -182,6 +182,29 @@ def _tag_cost(store, sample: int = 40) -> float:
     return spent / max(1, len(texts))
 
 
+def ask_latency(store, settings, n: int = N_QUESTIONS) -> dict:
+    """Extractive ``ask`` latency over ``n`` questions, as the assistant reports it."""
+    from app.factory import build_assistant
+
+    assistant = build_assistant(settings, store=store)
+    present = sorted({p for a in store.catalog.articles() for p in a["provinces"] if p != "Hà Nội"})
+    qs = questions(n, present)
+    assistant.answer(qs[0])  # warm-up: BM25 load, extractive statistics
+    total, retrieve = [], []
+    for q in qs:
+        a = assistant.answer(q)
+        total.append(a.timings_ms.total)
+        retrieve.append(a.timings_ms.retrieve)
+    return {
+        "questions": len(qs),
+        "ask_ms_p50": _percentile(total, 0.50),
+        "ask_ms_p95": _percentile(total, 0.95),
+        "retrieve_ms_p50": _percentile(retrieve, 0.50),
+        "retrieve_ms_p95": _percentile(retrieve, 0.95),
+        "ask_ms_mean": round(statistics.mean(total), 2),
+    }
+
+
 def _warm_up() -> None:
     from ingest.chunk import split_sentences, tag
 
@@ -191,7 +214,6 @@ def _warm_up() -> None:
 
 def run_scale(settings, n_articles: int, out: Path | None = None, embed: str = "auto", tags: str = "auto") -> dict:
     """Ingest ``n_articles`` synthetic articles into a scratch index and measure it."""
-    from app.factory import build_assistant
     from eval.synth import write_corpus
     from index.embed import make_embedder
     from index.store import Store
@@ -235,15 +257,7 @@ def run_scale(settings, n_articles: int, out: Path | None = None, embed: str = "
         other_cpu = ingest_cpu - timed.cpu + extra_tags
         tags_cpu = tag_cpu_per_chunk * chunks
 
-        assistant = build_assistant(settings, store=store)
-        present = sorted({p for a in store.catalog.articles() for p in a["provinces"] if p != "Hà Nội"})
-        qs = questions(N_QUESTIONS, present)
-        assistant.answer(qs[0])  # warm-up: BM25 load, extractive statistics
-        total, retrieve = [], []
-        for q in qs:
-            a = assistant.answer(q)
-            total.append(a.timings_ms.total)
-            retrieve.append(a.timings_ms.retrieve)
+        latency = ask_latency(store, settings)
         size = sum(f.stat().st_size for f in (work / "home").rglob("*") if f.is_file())
         result = {
             "articles": articles,
@@ -271,16 +285,16 @@ def run_scale(settings, n_articles: int, out: Path | None = None, embed: str = "
             "peak_rss_mb_before_ingest": round(rss_before / 1024, 1),
             "peak_rss_mb_after_ingest": round(rss_ingest / 1024, 1),
             "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
-            "questions": len(qs),
-            "ask_ms_p50": _percentile(total, 0.50),
-            "ask_ms_p95": _percentile(total, 0.95),
-            "retrieve_ms_p50": _percentile(retrieve, 0.50),
-            "retrieve_ms_p95": _percentile(retrieve, 0.95),
-            "ask_ms_mean": round(statistics.mean(total), 2),
+            **latency,
             "cpus": os.cpu_count(),
             "load_average_1m_at_end": round(os.getloadavg()[0], 2),  # other work sharing the cores
         }
         if settings.chroma_url:
+            # a new app replica: how long until its catalog + BM25 are rebuilt from the server
+            t = time.perf_counter()
+            replica = Store(work / "replica", timed, settings.chroma_url, collection)
+            replica.refresh_lexical()
+            result["replica_start_s"] = round(time.perf_counter() - t, 2)
             store.client.delete_collection(collection)
     finally:
         if not os.environ.get("HOIDAP_SCALE_KEEP"):
@@ -289,3 +303,18 @@ def run_scale(settings, n_articles: int, out: Path | None = None, embed: str = "
         Path(out).parent.mkdir(parents=True, exist_ok=True)
         Path(out).write_text(json.dumps(result, ensure_ascii=False, indent=2), "utf-8")
     return result
+
+
+def main() -> None:  # python -m eval.scale HOME: ask latency on an index kept with HOIDAP_SCALE_KEEP=1
+    import sys
+
+    from app.factory import open_store
+    from app.settings import get_settings
+
+    settings = get_settings(home=Path(sys.argv[1]))
+    store = open_store(settings)
+    print(json.dumps({"chunks": store.catalog.counts()[1], **ask_latency(store, settings)}, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -39,8 +39,8 @@ TYPES = [
     ("where", r"\b(o dau|tai dau|noi nao|dia diem nao|dia diem|where|what place|which place|which venue)\b"),
     ("who", r"\b(ai|nhung ai|nguoi nao|vi nao|dong chi nao|who|whom|whose)\b"),
     ("why", r"\b(vi sao|tai sao|ly do|why|nhu the nao|the nao|ra sao|bang cach nao|how)\b"),
-    ("yesno", r"(\bco\b.*\b(khong|chua)\s*\??\s*$|\b(phai khong|dung khong|co phai)\b|^(is|are|was|were|did|does|do|has|"
-              r"have|had|can|could|will|would)\b)"),
+    ("yesno", r"(\bco\b.*\b(khong|chua)\s*\??\s*$|\b(phai khong|dung khong|co phai)\b|"
+              r"^(is|are|was|were|did|does|do|has|have|had|can|could|will|would)\b)"),
     ("what", r"\b(gi|nao|what|which|nhung\s+\w+\s+nao)\b"),
 ]
 FOLLOWUP = re.compile(
@@ -153,6 +153,9 @@ def english_groups(text: str) -> list[list[str]]:
 def parse(text: str, history: list[dict] | None = None) -> Question:
     """Analyse ``text``; with ``history``, resolve it as a follow-up of the last question."""
     text = nfc(text).strip()
+    # markup pasted into a question is not part of it (front ends show it escaped)
+    text = re.sub(r"<(script|style)\b.*?</\1\s*>|<[^>]{1,200}>", " ", text, flags=re.I | re.S).strip() or text
+    text = re.sub(r"\s+", " ", text)
     lang = detect_language(text)
     q = Question(
         text=text,

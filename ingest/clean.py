@@ -83,11 +83,40 @@ def _similar(a: str, b: str) -> bool:
     return len(ta & tb) / len(ta | tb) >= 0.6
 
 
+def _unwrap(lines: list[str]) -> list[str]:
+    """Join hard-wrapped paragraphs.
+
+    A file wrapped at a fixed width (short lines, paragraphs between blank lines) has its
+    blocks joined whole. Elsewhere a line that does not end a sentence, followed by one that
+    starts in lower case, is the same sentence; headlines and captions are followed by a
+    capitalised line, so they stay apart."""
+    nonblank = [ln for ln in lines if ln]
+    if len(nonblank) >= 5 and "" in lines:
+        lens = sorted(len(ln) for ln in nonblank)
+        followed = sum(1 for a, b in zip(lines, lines[1:]) if a and b)
+        if lens[int(len(lens) * 0.95) - 1] <= 100 and followed >= len(nonblank) / 2:
+            blocks, cur = [], []
+            for ln in lines + [""]:
+                if ln:
+                    cur.append(ln)
+                elif cur:
+                    blocks.append(" ".join(cur))
+                    cur = []
+            return blocks
+    out: list[str] = []
+    for ln in lines:
+        if out and out[-1] and ln and not SENTENCE_END.search(out[-1]) and (ln[0].islower() or ln[0].isdigit()):
+            out[-1] = out[-1] + " " + ln
+        else:
+            out.append(ln)
+    return out
+
+
 def clean_article(text: str) -> Cleaned:
     """Clean a page and keep what metadata extraction needs (title, header lines, outlet)."""
     text = nfc(text).replace("\r\n", "\n").replace("\r", "\n").replace("\u00a0", " ").replace("\u200b", "")
     lines = [re.sub(r"[ \t]+", " ", ln).strip() for ln in text.split("\n")]
-    lines = [ln for ln in lines if ln]
+    lines = [ln for ln in _unwrap(lines) if ln]
 
     # The lead is the first line that reads as body text; what comes before it is header.
     lead_at = next((i for i, ln in enumerate(lines) if _body_like(ln) and SENTENCE_END.search(ln)), 0)

@@ -80,13 +80,22 @@ def load(paths: Iterable[str | Path]) -> Iterator[RawDoc | Skipped]:
         except (BadInput, OSError) as e:
             yield Skipped(str(f), str(e))
             continue
+        shown = _shown(f)
         if suffix in (".json", ".jsonl"):
-            yield from _load_json(f, text, lines=suffix == ".jsonl")
+            yield from _load_json(f, text, lines=suffix == ".jsonl", shown=shown)
         else:
-            yield RawDoc(key=str(f.resolve()), path=str(f), text=text, html=suffix in (".html", ".htm"))
+            yield RawDoc(key=str(f.resolve()), path=shown, text=text, html=suffix in (".html", ".htm"))
 
 
-def _load_json(f: Path, text: str, lines: bool) -> Iterator[RawDoc | Skipped]:
+def _shown(f: Path) -> str:
+    """The path people see in citations: relative to the working directory when inside it."""
+    try:
+        return str(f.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(f)
+
+
+def _load_json(f: Path, text: str, lines: bool, shown: str) -> Iterator[RawDoc | Skipped]:
     if lines:
         records = []
         for n, line in enumerate(text.splitlines(), 1):
@@ -95,7 +104,7 @@ def _load_json(f: Path, text: str, lines: bool) -> Iterator[RawDoc | Skipped]:
             try:
                 records.append((n, json.loads(line)))
             except json.JSONDecodeError as e:
-                yield Skipped(f"{f}:{n}", f"bad JSON line: {e.msg}")
+                yield Skipped(f"{shown}:{n}", f"bad JSON line: {e.msg}")
     else:
         try:
             data = json.loads(text)
@@ -105,7 +114,7 @@ def _load_json(f: Path, text: str, lines: bool) -> Iterator[RawDoc | Skipped]:
         items = data if isinstance(data, list) else [data]
         records = list(enumerate(items, 1))
     for n, rec in records:
-        where = f"{f}:{n}" if lines or len(records) > 1 else str(f)
+        where = f"{shown}:{n}" if lines or len(records) > 1 else shown
         if not isinstance(rec, dict) or not isinstance(rec.get("text"), str) or not rec["text"].strip():
             yield Skipped(where, "no 'text' field with the article body")
             continue

@@ -138,3 +138,9 @@ def test_json_contract(assistant):
     c = data["citations"][0]
     assert {"marker", "doc_id", "title", "source", "published", "path", "text", "start", "end", "score"} <= set(c)
     assert set(data["timings_ms"]) >= {"retrieve", "answer", "total"}
+
+
+def test_markup_in_a_question_is_ignored(assistant):
+    ans = assistant.answer("<script>alert(1)</script> Ai chủ trì hội nghị ở Thái Nguyên?")
+    assert not ans.refused and "Bùi Xuân Hòa" in ans.answer
+    assert ans.question.startswith("<script>")  # the question is reported as asked

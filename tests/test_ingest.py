@@ -143,3 +143,21 @@ def test_cleaner_never_crashes(text):
     out = clean_article(text)
     assert isinstance(out.text, str)
     assert unicodedata.is_normalized("NFC", out.text)
+
+
+def test_hard_wrapped_paragraphs_are_joined():
+    text = (
+        "Tiêu đề bài báo về hội nghị\n\nSáng 21-6, tại thành phố Thái Nguyên, Bí thư Nguyễn\n"
+        "Văn A và ông Trần Văn B đồng chủ trì\nhội nghị hợp tác với 30 đại biểu tham dự.\n"
+        "Hai bên ký kết biên bản hợp tác về du\nlịch và nông nghiệp.\n\nẢnh minh họa\n\n"
+        "Hội nghị kết thúc tốt đẹp vào buổi trưa\ncùng ngày hôm đó, các đại biểu ra về."
+    )
+    out = clean(text)
+    assert "Bí thư Nguyễn Văn A và ông Trần Văn B đồng chủ trì hội nghị hợp tác" in out
+    assert "về du lịch và nông nghiệp." in out
+
+
+def test_paths_are_shown_relative_to_the_working_directory(monkeypatch):
+    monkeypatch.chdir(SAMPLE_CORPUS.parent.parent)
+    docs = [d for d in load([SAMPLE_CORPUS]) if isinstance(d, RawDoc)]
+    assert all(d.path.startswith("data/articles/") for d in docs)

@@ -24,7 +24,7 @@ from app.settings import SAMPLE_CORPUS, Settings
 from eval import report
 from eval.dataset import GOLD, GoldItem, load
 from eval.metrics import Outcome, Retrieved, is_correct, is_supported, ranks, summarize
-from eval.systems import SYSTEMS, System, make_systems, validate
+from eval.systems import SYSTEMS, System, cache_queries, make_systems, validate
 from index.types import Hit
 from ingest.errors import HoidapError
 
@@ -46,6 +46,15 @@ def machine() -> dict:
         pass
     return {"cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version(),
             "platform": platform.platform()}
+
+
+def command_line() -> str:
+    """How this run was started, as a user would type it."""
+    args = " ".join(shlex.quote(a) for a in sys.argv[1:])
+    prog = Path(sys.argv[0]).stem if sys.argv and sys.argv[0] else ""
+    if prog in ("hoidap", "cli"):
+        return f"hoidap {args}"
+    return f"python {' '.join(shlex.quote(a) for a in sys.argv)}" if prog else "eval.runner.main(...)"
 
 
 def sample_settings(settings: Settings) -> Settings:
@@ -71,8 +80,8 @@ def evaluate(item: GoldItem, system: System) -> Outcome:
     base = dict(id=item.id, system=system.name, slice=item.slice, type=item.type, language=item.language,
                 answerable=item.answerable, question=item.question, expected=item.expected)
     try:
-        ans = system.assistant.answer(item.question, history=history)
-        hits = system.retrieve(item.question, history)
+        ans = system.answer(item.question, history)  # first, and timed: it embeds the question
+        hits = system.retrieve(item.question, history)  # untimed: reuses that embedding
     except HoidapError as e:
         return Outcome(**base, answer="", refused=False, correct=False, supported=None, error=str(e))
     retrieved = [Retrieved(h.chunk_id, article_id(h, item), h.text) for h in hits]
@@ -116,7 +125,7 @@ def prepare_sample(settings: Settings, progress: bool = True):
     from app.factory import ingest_paths, open_store
 
     s = sample_settings(settings)
-    store = open_store(s)
+    store = cache_queries(open_store(s))
     t = time.perf_counter()
     files = sorted(p for p in SAMPLE_CORPUS.iterdir() if p.is_file())
     with tqdm(total=len(files), desc="indexing sample articles", unit="doc", disable=not progress, leave=False) as bar:
@@ -135,7 +144,7 @@ def gold_section(settings: Settings, dataset: Path | None, systems: list[str], l
     else:
         from app.factory import open_store
 
-        s, store, ingest = settings, open_store(settings), None
+        s, store, ingest = settings, cache_queries(open_store(settings)), None
         paths = {a["path"].split(":")[0] for a in store.catalog.articles()}
         corpus = sorted(Path(p) for p in paths if Path(p).is_file())
     built = make_systems(s, store, systems, corpus)
@@ -183,7 +192,7 @@ def main(
     else:
         run_gold_set = dataset is not None or squad is None
     results: dict = {"started": datetime.now().isoformat(timespec="seconds"),
-                     "command": " ".join(shlex.quote(a) for a in sys.argv) or "eval.runner.main",
+                     "command": command_line(),
                      "machine": machine(), "systems": names}
     if run_gold_set:
         results["gold"] = gold_section(settings, Path(dataset) if dataset else None, names, limit, progress)

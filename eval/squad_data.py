@@ -103,6 +103,15 @@ def sample(questions: list[Question], limit: int | None, seed: int = 0) -> list[
     return [q for q in questions if q.qid in keep]
 
 
+def sample_paragraphs(paragraphs: list[Paragraph], questions: list[Question], limit: int | None,
+                      seed: int = 0) -> tuple[list[Paragraph], list[Question]]:
+    """At most ``limit`` paragraphs (fixed seed) and only their questions: a small, fast corpus."""
+    if not limit or limit >= len(paragraphs):
+        return paragraphs, questions
+    keep = set(random.Random(seed).sample([p.pid for p in paragraphs], limit))
+    return [p for p in paragraphs if p.pid in keep], [q for q in questions if q.pid in keep]
+
+
 # -- the official SQuAD v1.1 scoring, with English article removal only for English text ----
 _PUNCT = set(string.punctuation) | {"“", "”", "‘", "’", "–", "—", "…", "«", "»"}
 

@@ -4,7 +4,7 @@ The bundled gold set is about the bundled articles, so it runs against its own i
 (``<HOIDAP_HOME>/eval/sample``, collection ``<collection>-eval-sample``), built on the first run
 and reused after (ingest is idempotent): the user's own index is never touched or required.
 A ``--dataset`` of your own runs against the configured index instead, since its questions are
-about your articles.
+about your articles, unless every article it names is a bundled one (``datasets/heldout.jsonl``).
 """
 
 from __future__ import annotations
@@ -133,12 +133,19 @@ def prepare_sample(settings: Settings, progress: bool = True):
     return s, store, {"seconds": round(time.perf_counter() - t, 2), "report": rep.summary()}
 
 
+def about_sample(items: list[GoldItem]) -> bool:
+    """A set whose answers all come from the bundled articles (e.g. datasets/heldout.jsonl)."""
+    sample = {p.name for p in SAMPLE_CORPUS.iterdir()}
+    named = {a for i in items for a in i.articles}
+    return bool(named) and named <= sample
+
+
 def gold_section(settings: Settings, dataset: Path | None, systems: list[str], limit: int | None,
                  progress: bool = True) -> dict:
     items = load(dataset)
     if limit:
         items = items[:limit]
-    if dataset is None:
+    if dataset is None or about_sample(items):
         s, store, ingest = prepare_sample(settings, progress)
         corpus = [SAMPLE_CORPUS]
     else:

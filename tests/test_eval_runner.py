@@ -8,19 +8,23 @@ from pathlib import Path
 import pytest
 
 from app.settings import PROJECT_ROOT, SAMPLE_CORPUS
-from eval.dataset import load
-from eval.runner import main
+from eval.dataset import GOLD, load
+from eval.runner import about_sample, main
 from eval.systems import make_systems
 
 XQUAD = PROJECT_ROOT.parent / "shared" / "data" / "xquad" / "xquad.vi.json"
 TN = "ha-noi-thai-nguyen-hoi-nghi-hop-tac.txt"
+HELDOUT = GOLD.parent / "heldout.jsonl"
 
 
 def test_own_dataset_against_the_configured_index(sample_settings, tmp_path, capsys):
-    # Three gold questions in a user's file: the run uses the configured (sample) index.
+    # Three gold questions in a user's file, naming no article (so not "about the bundled set"):
+    # the run uses the configured index, here the session's sample index.
     ids = {"thai-nguyen-who-chair-vi", "thai-nguyen-who-chair-unaccented", "noise-dong-xoai-vi"}
     mine = tmp_path / "mine.jsonl"
-    mine.write_text("".join(i.model_dump_json() + "\n" for i in load() if i.id in ids), encoding="utf-8")
+    picked = [i.model_copy(update={"articles": []}) for i in load() if i.id in ids]
+    assert not about_sample(picked) and about_sample(load(HELDOUT))
+    mine.write_text("".join(i.model_dump_json() + "\n" for i in picked), encoding="utf-8")
     out = tmp_path / "report"
     assert main(sample_settings, dataset=mine, out=out, systems=["hybrid", "bm25"], progress=False) == 0
     res = json.loads((out / "results.json").read_text())

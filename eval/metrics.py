@@ -49,11 +49,22 @@ class Outcome:
     article_ids: list[str] = field(default_factory=list)  # retrieved, in rank order
     passage_ids: list[str] = field(default_factory=list)  # 'rel' chunk ids are marked with '+'
     timings: dict[str, float] = field(default_factory=dict)
-    expected: list[str] = field(default_factory=list)
+    expected: str = ""  # for people: "A + B" (all of), "one of: C | D"
     error: str | None = None
 
     def to_json(self) -> dict:
         return asdict(self)
+
+
+def describe(item: GoldItem) -> str:
+    """The expectation in one line, for reports."""
+    if not item.answerable:
+        return "refusal"
+    parts = [" + ".join(item.answer_all)] if item.answer_all else []
+    if item.answer_any:
+        parts.append("one of: " + " | ".join(item.answer_any))
+    text = "; ".join(parts)
+    return text + (f" (not: {', '.join(item.must_not)})" if item.must_not else "")
 
 
 def is_correct(item: GoldItem, answer: str, refused: bool) -> bool:

@@ -122,7 +122,8 @@ def wrong_list(outcomes: list[dict], system: str = PRODUCT, limit: int = 200) ->
     for o in bad[:limit]:
         got = "(refused) " if o["refused"] else ""
         got += o["answer"].replace("\n", " ").replace("|", "/")[:160]
-        exp = "refusal" if not o["answerable"] else " + ".join(o["expected"])
+        exp = o["expected"] if isinstance(o["expected"], str) else " + ".join(o["expected"])
+        exp = exp.replace("|", "/")
         q = o["question"].replace("|", "/")
         rows.append([o["id"], q, got, exp])
     return [f"{len(bad)} wrong for `{system}`:", ""] + _table(["id", "question", "got", "expected"], rows)

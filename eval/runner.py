@@ -23,7 +23,7 @@ from tqdm import tqdm
 from app.settings import SAMPLE_CORPUS, Settings
 from eval import report
 from eval.dataset import GOLD, GoldItem, load
-from eval.metrics import Outcome, Retrieved, is_correct, is_supported, ranks, summarize
+from eval.metrics import Outcome, Retrieved, describe, is_correct, is_supported, ranks, summarize
 from eval.systems import SYSTEMS, System, cache_queries, make_systems, validate
 from index.types import Hit
 from ingest.errors import HoidapError
@@ -78,7 +78,7 @@ def evaluate(item: GoldItem, system: System) -> Outcome:
     """One question through one system: the answer, its judgement, and the ranked passages."""
     history = [t.model_dump() for t in item.history]
     base = dict(id=item.id, system=system.name, slice=item.slice, type=item.type, language=item.language,
-                answerable=item.answerable, question=item.question, expected=item.expected)
+                answerable=item.answerable, question=item.question, expected=describe(item))
     try:
         ans = system.answer(item.question, history)  # first, and timed: it embeds the question
         hits = system.retrieve(item.question, history)  # untimed: reuses that embedding

@@ -5,8 +5,8 @@ The paragraphs become the corpus: they are written as one JSONL file into a temp
 the benchmark measures what users get. Every question is then asked with no hint of its
 paragraph:
 
-- paragraph retrieval hit@1 / hit@5 / MRR@10 for each retrieval system (a passage counts for
-  the paragraph it was cut from);
+- paragraph retrieval hit@1 / hit@5 / MRR@10 for each retrieval mode, through the assistant's
+  own retrieval stage (a passage counts for the paragraph it was cut from);
 - for the product (hybrid + extractive answerer): answer-sentence hit (the sentence cited
   first contains the gold answer), and SQuAD exact match / F1 of the short answer span the
   citation highlights (the whole sentence when the answerer gives no span; a refusal scores 0).
@@ -26,7 +26,6 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from app.question import parse
 from app.settings import Settings
 from eval.metrics import hit_at, mrr_at, percentile
 from eval.squad_data import (
@@ -39,11 +38,9 @@ from eval.squad_data import (
     sample,
     sample_paragraphs,
 )
-from eval.systems import cache_queries, fresh
+from eval.systems import cache_queries, fresh, product_ranking
 from eval.text import contains
-from index.hybrid import HybridRetriever
 
-DEPTH = 10
 NOTES = (
     "EM/F1 use the official SQuAD v1.1 normalisation (English article removal only for English "
     "text) on the span the product's first citation highlights. For scale: fine-tuned extractive "
@@ -135,7 +132,7 @@ def run_squad(
                 rep = ingest_paths(s, [corpus], store=store, progress=bar.update)
             ingest_seconds = time.perf_counter() - t
             assistant = build_assistant(s, store=store)
-            retrievers = {name: HybridRetriever(store, name) for name in systems}
+            retrievers = {name: product_ranking(build_assistant(s, store=store, mode=name)) for name in systems}
             for q in questions[:3]:  # untimed: lazy loads and cold caches are not per-question cost
                 assistant.answer(q.question)
             rows: dict[str, dict[str, list[dict]]] = {name: {} for name in systems}
@@ -167,9 +164,8 @@ def _ask(q: Question, assistant, retrievers, rows, line_to_pid, para_lang, examp
     if "hybrid" in retrievers:  # answer first (timed, embeds the question); rankings reuse it
         fresh(assistant)
         ans = assistant.answer(q.question)
-    parsed = parse(q.question, [])
-    for name, retriever in retrievers.items():
-        hits = retriever.retrieve(parsed.rewritten, k=DEPTH, lexical_query=parsed.search_text)
+    for name, ranked in retrievers.items():
+        hits = ranked(q.question, [])
         ids = [_paragraph_of(h.meta.get("path", ""), line_to_pid) for h in hits]
         row = {"hit@1": hit_at([q.pid], ids, 1), "hit@5": hit_at([q.pid], ids, 5), "mrr@10": mrr_at([q.pid], ids)}
         if name == "hybrid":

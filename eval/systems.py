@@ -7,7 +7,8 @@
 
 Every system shares the product's question parsing (follow-up rewriting, English lexicon) and
 extractive answerer, so differences come from retrieval and chunking alone. ``retrieve`` gives
-the deeper ranked list (``DEPTH``) the retrieval metrics read; it is not timed.
+the deeper ranked list (``DEPTH``) the retrieval metrics read, through the assistant's own
+retrieval stage; it is not timed.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ DEPTH = 10  # MRR@10
 class System:
     name: str
     assistant: object  # app.assistant.Assistant
-    ranked: Callable[[str, str], list[Hit]]  # (rewritten question, lexical query) -> hits
+    ranked: Callable[[str, list[dict]], list[Hit]]  # (question, history) -> hits, best first
     notes: str = ""
 
     def answer(self, question: str, history: list[dict] | None = None):
@@ -36,8 +37,18 @@ class System:
         return self.assistant.answer(question, history=history)
 
     def retrieve(self, question: str, history: list[dict]) -> list[Hit]:
-        q = parse(question, history)
-        return self.ranked(q.rewritten, q.search_text)
+        return self.ranked(question, history)
+
+
+def product_ranking(assistant, depth: int = DEPTH) -> Callable[[str, list[dict]], list[Hit]]:
+    """The passages the assistant itself would retrieve (question parsing, place focus, fusion),
+    at depth ``depth``: retrieval metrics must measure the product's retrieval, not a copy of it.
+    ``_prepare`` is the assistant's retrieval stage; no public method exposes it yet."""
+
+    def ranked(question: str, history: list[dict]) -> list[Hit]:
+        return assistant._prepare(question, history, None, depth)[5][:depth]
+
+    return ranked
 
 
 class _LlamaRetriever:
@@ -95,6 +106,11 @@ def fresh(assistant) -> None:
         clear.clear()
 
 
+def _dense_text(question: str, history: list[dict]) -> str:
+    q = parse(question, history)
+    return getattr(q, "dense_text", q.rewritten)
+
+
 def validate(names: list[str] | None) -> list[str]:
     from ingest.errors import BadInput
 
@@ -114,11 +130,7 @@ def make_systems(settings, store: Store, names: list[str], corpus: list[Path] | 
     for name in names:
         if name in ("hybrid", "dense", "bm25"):
             assistant = build_assistant(settings, store=store, mode=name)
-            retriever = assistant.retriever
-            out[name] = System(
-                name, assistant,
-                lambda q, lex, r=retriever: r.retrieve(q, k=DEPTH, lexical_query=lex),
-            )
+            out[name] = System(name, assistant, product_ranking(assistant))
         elif name == "llamaindex":
             from eval.llamaindex_baseline import DEFAULT_TOP_K, LlamaIndexDefault
 
@@ -128,7 +140,7 @@ def make_systems(settings, store: Store, names: list[str], corpus: list[Path] | 
             baseline.prepare()
             assistant = Assistant(_LlamaRetriever(baseline, store, DEFAULT_TOP_K), top_k=DEFAULT_TOP_K)
             out[name] = System(
-                name, assistant, lambda q, lex, b=baseline: b.retrieve(q, DEPTH),
+                name, assistant, lambda q, h, b=baseline: b.retrieve(_dense_text(q, h), DEPTH),
                 notes=f"index built in {baseline.build_seconds:.1f} s, "
                       f"{len(baseline.index.docstore.docs)} nodes (SentenceSplitter defaults), top-k {DEFAULT_TOP_K}",
             )

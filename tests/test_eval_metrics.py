@@ -10,7 +10,7 @@ from app.feedback import FeedbackStore
 from eval import report
 from eval.dataset import GoldItem, load
 from eval.feedback import answer_line, export
-from eval.metrics import Outcome, Retrieved, hit_at, is_correct, is_supported, mrr_at, ranks, summarize
+from eval.metrics import Outcome, Retrieved, describe, hit_at, is_correct, is_supported, mrr_at, ranks, summarize
 from eval.squad_data import best, exact_match, f1_score, load_squad, sample
 
 TN = "ha-noi-thai-nguyen-hoi-nghi-hop-tac.txt"
@@ -53,7 +53,7 @@ def _outcome(item, correct, refused, total=10.0, slice_=None):
                    answerable=item.answerable, question=item.question, answer="x", refused=refused,
                    correct=correct, supported=(correct if item.answerable and not refused else None),
                    article_ids=[TN] if item.articles else [], passage_ids=["+p"] if item.articles else [],
-                   timings={"retrieve": total / 2, "answer": 1.0, "total": total}, expected=item.expected)
+                   timings={"retrieve": total / 2, "answer": 1.0, "total": total}, expected=describe(item))
 
 
 def test_summary_counts_refusals_and_slices():
@@ -80,6 +80,7 @@ def test_report_files(tmp_path):
     assert json.loads((tmp_path / "r" / "results.json").read_text())["gold"]["n"] == 3
     md = (tmp_path / "r" / "summary.md").read_text()
     assert "| bm25 |" in md and "| g | Hà Nội tặng bao nhiêu? | (refused)" in md
+    assert "one of: 3 tỷ đồng / 3 billion (not: Điện Biên)" in md  # '|' is escaped in table cells
     assert all((tmp_path / "r" / n).read_bytes()[:4] == b"\x89PNG" for n in names if n.endswith(".png"))
 
 

@@ -99,11 +99,20 @@ class Store:
         self._writing = False
         self._pull_lock = threading.Lock()
         self._lexical_lock = threading.Lock()
-        if chroma_url:
+        # The catalog mirrors one collection; a home reused with another server or collection
+        # (or switched between embedded and server mode) would otherwise pair rows with absent vectors.
+        source = f"{chroma_url or 'embedded'}#{collection}"
+        built_for = self.catalog_db.get_state("source")
+        if built_for not in (None, source):
+            log.warning("the index catalog in %s mirrors %s, not %s: rebuilding it", self.home, built_for, source)
+            server_sync.pull(self)
+        elif chroma_url:
             self._check_remote()
         elif self.catalog_db.counts()[1] == 0 and self._chroma("count"):
             log.warning("the index catalog in %s is empty but Chroma holds vectors: rebuilding it", self.home)
             server_sync.pull(self)
+        if built_for != source:
+            self.catalog_db.set_state("source", source)
 
     @property
     def catalog(self) -> Catalog:

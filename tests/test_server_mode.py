@@ -193,6 +193,18 @@ def test_reader_follows_a_writers_changes(writer, embedder, tmp_path):
     assert reader.catalog.counts() == before
 
 
+def test_a_home_switched_between_server_and_embedded_mode_is_rebuilt(writer, embedder, tmp_path, caplog):
+    from index.store import Store
+
+    home = tmp_path / "switch"
+    assert Store(home, embedder, writer.chroma_url).catalog.counts() == writer.catalog.counts()
+    with caplog.at_level("WARNING", logger="index.store"):
+        embedded = Store(home, embedder)  # its own (empty) embedded Chroma: the rows must go
+    assert embedded.catalog.counts() == (0, 0)
+    assert any("mirrors" in r.getMessage() for r in caplog.records)
+    assert Store(home, embedder, writer.chroma_url).catalog.counts() == writer.catalog.counts()
+
+
 def test_server_restart_is_retried_and_server_down_names_the_url(writer, server):
     server.stop()
     server.start()  # same path and port: the data is still there

@@ -79,6 +79,15 @@ def slice_table(summaries: dict[str, dict]) -> list[str]:
     return _table(["system"] + slices, rows)
 
 
+def type_table(summaries: dict[str, dict]) -> list[str]:
+    types = sorted({t for v in summaries.values() for t in v.get("per_type", {})})
+    rows = [[name] + [_pct(s.get("per_type", {}).get(t, {}).get("accuracy")) for t in types]
+            for name, s in summaries.items()]
+    n = next(iter(summaries.values())).get("per_type", {}) if summaries else {}
+    rows.append(["n"] + [str(n.get(t, {}).get("n", "–")) for t in types])
+    return _table(["system"] + types, rows)
+
+
 def latency_table(summaries: dict[str, dict]) -> list[str]:
     stages = [(st, q) for st in ("retrieve", "answer", "total") for q in ("p50", "p95")]
     rows = []
@@ -140,6 +149,7 @@ def markdown(results: dict) -> str:
         s = gold["summaries"]
         out += [f"## Gold set: {gold['dataset']} ({gold['n']} questions)", ""]
         out += gold_table(s) + ["", "Accuracy per slice (%):", ""] + slice_table(s)
+        out += ["", "Accuracy per question type (%):", ""] + type_table(s)
         out += ["", "Latency (ms) and peak memory:", ""] + latency_table(s)
         if PRODUCT in s:
             out += ["", "Product against the answer-quality targets:", ""] + targets_table(s[PRODUCT])
@@ -175,7 +185,7 @@ def plots(results: dict, out: Path) -> list[Path]:
         ax.set_ylabel("accuracy (%)")
         ax.set_ylim(0, 105)
         ax.set_title("Gold set accuracy per slice")
-        ax.legend(fontsize=8)
+        ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=len(systems), frameon=False)
         fig.tight_layout()
         written.append(out / "accuracy_per_slice.png")
         fig.savefig(written[-1], dpi=110)

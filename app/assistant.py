@@ -127,6 +127,7 @@ class Assistant:
                 Citation(
                     marker=n, doc_id=h.doc_id, chunk_id=h.chunk_id, title=h.meta.get("title") or "",
                     source=h.meta.get("source") or None, published=h.meta.get("published") or None,
+                    event_date=h.meta.get("event_date") or None, date_text=h.meta.get("event_date_text") or None,
                     path=h.meta.get("path") or "", text=h.text, start=h.start, end=h.end, score=round(h.score, 6),
                     answer_start=c.span[0] if c.span else None, answer_end=c.span[1] if c.span else None,
                     sentence_start=c.sentence[0] if c.sentence else None,

@@ -12,6 +12,8 @@ class Citation(BaseModel):
     title: str
     source: str | None = None  # outlet
     published: str | None = None  # ISO date or None
+    event_date: str | None = None  # ISO date of the event, when the article gives its year
+    date_text: str | None = None  # the event's date as written ("Sáng 21-6"), for display
     path: str
     text: str  # the cited passage
     start: int  # offsets of the passage in the cleaned article

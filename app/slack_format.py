@@ -180,8 +180,10 @@ def quote_passage(citation: Citation, limit: int = PASSAGE_LIMIT) -> str:
 
 def citation_entry(citation: Citation, language: str) -> str:
     meta = [escape(citation.source)] if citation.source else []
-    if citation.published:
-        meta.append(_date(citation.published, language))
+    if citation.published or citation.event_date:
+        meta.append(_date(citation.published or citation.event_date, language))
+    elif citation.date_text:
+        meta.append(escape(citation.date_text))
     head = f"*[{citation.marker}]* *{escape(citation.title or citation.path)}*"
     if meta:
         head += " — " + ", ".join(meta)

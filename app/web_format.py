@@ -127,7 +127,8 @@ def source_card(citation: dict, turn: int, lang: str = "vi") -> str:
         (citation.get("answer_start"), citation.get("answer_end")),
     )
     outlet = escape_text(citation.get("source") or lab["no_outlet"])
-    date = escape_text(citation.get("published") or lab["undated"])
+    date = escape_text(citation.get("published") or citation.get("event_date") or citation.get("date_text")
+                       or lab["undated"])
     return (
         f'<div class="src-card" id="{anchor(turn, n)}">'
         f'<div class="src-head"><span class="src-n">[{n}]</span> '
@@ -178,7 +179,7 @@ def sources_list_text(answer: dict, lang: str = "en") -> str:
     lab = labels(lang)
     lines = [lab["sources_list"]]
     for c in cites:
-        meta = ", ".join(x for x in (c.get("source"), c.get("published")) if x)
+        meta = ", ".join(x for x in (c.get("source"), c.get("published") or c.get("date_text")) if x)
         lines.append(f"[{c['marker']}] {c.get('title') or ''}" + (f" ({meta})" if meta else "") + f" — {c.get('path')}")
     return "\n".join(lines)
 

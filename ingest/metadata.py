@@ -105,7 +105,14 @@ def event_date(lead: str, published: str | None, text: str) -> tuple[str | None,
 
 
 def _fallback_title(text: str, path: str) -> str:
+    """A page with no title line: its first sentence, without the opening date and place
+    ("Sáng 21-6, tại thành phố Thái Nguyên (...), ")."""
     first = re.split(r"(?<=[.!?])\s", text.strip(), maxsplit=1)[0]
+    m = LEAD_DATE.match(first)
+    rest = first[m.end():].lstrip(" ,") if m else first
+    rest = re.sub(r"^(tại|ở)\s[^,]*(\([^)]*\))?[^,]*,\s*", "", rest)
+    if len(rest) >= 20:
+        first = rest[0].upper() + rest[1:]
     if 10 <= len(first) <= 120:
         return first.rstrip(".")
     if first:

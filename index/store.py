@@ -326,10 +326,17 @@ class Store:
         gen = self.catalog.generation
         if self._lexical is not None and self._lexical.generation == gen:
             return self._lexical
-        with self._lexical_lock:  # one thread loads or rebuilds; the others reuse its result
+        # One thread loads or rebuilds. The others answer from the previous snapshot meanwhile
+        # (a rebuild takes ~30 s at 100k chunks; retrieval already skips passages gone from
+        # the catalog), or wait when there is none yet.
+        if not self._lexical_lock.acquire(blocking=self._lexical is None):
+            return self._lexical
+        try:
             if self._lexical is None or self._lexical.generation != gen:
                 self._lexical = self._load_lexical(gen)
             return self._lexical
+        finally:
+            self._lexical_lock.release()
 
     def _load_lexical(self, gen: int) -> LexicalIndex:
         for attempt in range(4):

@@ -16,7 +16,7 @@ from app.extractive import ExtractiveAnswerer
 from app.question import MAX_CHARS, Question, parse
 from app.schema import Answer, Citation, Timings
 from index.hybrid import HybridRetriever
-from index.types import Filters
+from index.types import Filters, Hit
 from ingest.errors import BadQuestion, IndexUnavailable
 from ingest.textutil import nfc
 
@@ -57,8 +57,15 @@ class Assistant:
             )
         return q
 
-    def _prepare(self, question, history, filters, k):
-        t0 = time.perf_counter()
+    def retrieve(
+        self,
+        question: str,
+        history: list[dict] | None = None,
+        filters: Filters | None = None,
+        k: int | None = None,
+    ) -> tuple[Question, list[Hit]]:
+        """The retrieval stage on its own: the parsed question and the passages the answerer
+        reads (at least ``k``). Evaluation measures retrieval through this."""
         text = self.check(question)
         history = [h for h in (history or []) if isinstance(h, dict) and isinstance(h.get("content"), str)]
         q = parse(text, history)
@@ -71,9 +78,15 @@ class Assistant:
             filters = dataclasses.replace(filters or Filters(), province=places[0])
         hits = self.retriever.retrieve(
             q.dense_text, k=max(k, PLURAL_K) if q.plural else max(k, 8), filters=filters,
-            lexical_query=q.search_text,
+            lexical_query=q.search_text, weights=q.fusion_weights,
         )
-        return t0, text, history, q, k, hits, time.perf_counter()
+        return q, hits
+
+    def _prepare(self, question, history, filters, k):
+        t0 = time.perf_counter()
+        q, hits = self.retrieve(question, history, filters, k)
+        history = [h for h in (history or []) if isinstance(h, dict) and isinstance(h.get("content"), str)]
+        return t0, self.check(question), history, q, k or self.top_k, hits, time.perf_counter()
 
     def answer(
         self,

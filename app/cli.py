@@ -157,9 +157,11 @@ def reset(yes: bool) -> None:
 @click.option("--scale", type=int, default=None, help="Synthetic corpus of N articles instead of the sample.")
 @click.option("--out", type=click.Path(path_type=Path), default=None, help="Write the results as JSON here.")
 @click.option("--repeat", type=int, default=20, help="Times each question is asked.")
+@click.option("--corpus", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
+              help="With --scale: build the synthetic articles from this folder instead of the sample.")
 @click.option("--web", is_flag=True, help="Time the chat server instead: start-up and /api/ask with 1 and 8 clients.")
 @friendly
-def bench(scale: int | None, out: Path | None, repeat: int, web: bool) -> None:
+def bench(scale: int | None, out: Path | None, repeat: int, corpus: Path | None, web: bool) -> None:
     """Measure ingest time, re-ingest, ask latency and memory on this machine."""
     if web:
         from app.web_bench import run_web_bench
@@ -168,7 +170,7 @@ def bench(scale: int | None, out: Path | None, repeat: int, web: bool) -> None:
     elif scale:
         from eval.scale import run_scale
 
-        result = run_scale(get_settings(), scale, out)
+        result = run_scale(get_settings(), scale, out, corpus=corpus)
     else:
         from eval.bench import run_bench
 

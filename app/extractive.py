@@ -241,17 +241,21 @@ class ExtractiveAnswerer:
         return self._compose_places(q, list(picked.values()))
 
     def _compose_places(self, q: Question, items: list[tuple[Candidate, list | None]]) -> Draft:
-        names, cited = [], []
-        for n, (c, spans) in enumerate(items, 1):
+        names, cited, kept, seen = [], [], [], set()
+        for c, spans in items:
             if spans:
                 a, b = spans[0]
                 name, span = c.text[a:b], (c.sent[0] + a, c.sent[0] + b)
             else:
                 name, span = next(p for p in _article_places(c.hit) if p not in self.common_places), None
-            names.append(f"{name} [{n}]")
+            if fold(name) in seen:  # two articles about the same place: name it once
+                continue
+            seen.add(fold(name))
+            kept.append(c)
+            names.append(f"{name} [{len(kept)}]")
             cited.append(Cited(c.hit, c.sent, span))
         lines = [_join(names, q.language) + "."]
-        lines += [f"> {c.text} [{n}]" for n, (c, _) in enumerate(items, 1)]
+        lines += [f"> {c.text} [{n}]" for n, c in enumerate(kept, 1)]
         return Draft(text="\n\n".join(lines), cited=cited)
 
     def _yesno(self, q: Question, c: Candidate) -> Draft | None:

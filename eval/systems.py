@@ -42,11 +42,10 @@ class System:
 
 def product_ranking(assistant, depth: int = DEPTH) -> Callable[[str, list[dict]], list[Hit]]:
     """The passages the assistant itself would retrieve (question parsing, place focus, fusion),
-    at depth ``depth``: retrieval metrics must measure the product's retrieval, not a copy of it.
-    ``_prepare`` is the assistant's retrieval stage; no public method exposes it yet."""
+    at depth ``depth``: retrieval metrics must measure the product's retrieval, not a copy of it."""
 
     def ranked(question: str, history: list[dict]) -> list[Hit]:
-        return assistant._prepare(question, history, None, depth)[5][:depth]
+        return assistant.retrieve(question, history, None, depth)[1][:depth]
 
     return ranked
 
@@ -57,7 +56,7 @@ class _LlamaRetriever:
     def __init__(self, baseline, store: Store, top_k: int) -> None:
         self.baseline, self.store, self.top_k = baseline, store, top_k
 
-    def retrieve(self, query: str, k: int = 5, filters=None, lexical_query=None) -> list[Hit]:
+    def retrieve(self, query: str, k: int = 5, filters=None, lexical_query=None, weights=None) -> list[Hit]:
         # The default pipeline always hands its top-k (2) nodes to the answer step, whatever
         # depth the assistant would ask of its own retriever.
         return self.baseline.retrieve(query, self.top_k)

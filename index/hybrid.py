@@ -55,18 +55,30 @@ class HybridRetriever:
             return mask
         return cached[1]
 
-    def dense(self, query: str, n: int, allowed: set[str] | None) -> list[tuple[str, float]]:
-        count = self.store._chroma("count")
+    def dense(
+        self, query: str, n: int, allowed: set[str] | None, filters: Filters | None = None
+    ) -> list[tuple[str, float]]:
+        count = self.store.catalog.counts()[1]  # Chroma's count() costs ~10 ms at 100k chunks
         if not count or (allowed is not None and not allowed):
             return []
         vec = self.store.embedder.embed_queries([query])
         kw = {}
         if allowed is not None:
-            kw["where"] = {"doc_id": {"$in": sorted(allowed)}}
-        res = self.store._chroma(
-            "query", query_embeddings=vec, n_results=min(n, count), include=["distances"], **kw
-        )
+            # an id list is 3-6x faster in Chroma than a where-filter on doc_id
+            ids = self._allowed_ids(filters, allowed) if filters is not None else sorted(
+                self.store.catalog.chunk_ids_of(allowed))
+            if not ids:
+                return []
+            kw["ids"] = ids
+            n = min(n, len(ids))
+        res = self.store._chroma("query", query_embeddings=vec, n_results=min(n, count), include=["distances"], **kw)
         return [(cid, 1.0 - float(d)) for cid, d in zip(res["ids"][0], res["distances"][0])]
+
+    def _allowed_ids(self, filters: Filters, allowed: set[str]) -> list[str]:
+        key = ("ids", *self._key(filters))
+        if key not in self._filter_cache:
+            self._filter_cache[key] = (allowed, sorted(self.store.catalog.chunk_ids_of(allowed)))
+        return self._filter_cache[key][1]
 
     def lexical(
         self, query: str | list[str], n: int, allowed: set[str] | None, filters: Filters | None = None
@@ -86,14 +98,16 @@ class HybridRetriever:
         k: int = 5,
         filters: Filters | None = None,
         lexical_query: str | list[str] | None = None,
+        weights: tuple[float, float] = (1.0, 1.0),
     ) -> list[Hit]:
+        """Top ``k`` passages; ``weights`` scale each side's reciprocal ranks (dense, lexical)."""
         allowed = self._allowed_docs(filters)
-        dense = self.dense(query, POOL, allowed) if self.mode != "bm25" else []
+        dense = self.dense(query, POOL, allowed, filters) if self.mode != "bm25" else []
         lex = self.lexical(lexical_query or query, POOL, allowed, filters) if self.mode != "dense" else []
         fused: dict[str, float] = {}
-        for ranked in (dense, lex):
+        for ranked, w in zip((dense, lex), weights):
             for rank, (cid, _) in enumerate(ranked):
-                fused[cid] = fused.get(cid, 0.0) + 1.0 / (RRF_K + rank + 1)
+                fused[cid] = fused.get(cid, 0.0) + w / (RRF_K + rank + 1)
         best = sorted(fused, key=lambda c: -fused[c])[:k]
         rows = self.store.catalog.chunks(best)
         d_rank = {cid: r + 1 for r, (cid, _) in enumerate(dense)}

@@ -23,7 +23,14 @@ import numpy as np
 
 from ingest.textutil import fold
 
-logging.getLogger("bm25s").setLevel(logging.WARNING)
+
+def _bm25s():
+    import bm25s
+
+    # bm25s sets its own logger to DEBUG when imported; its progress notes are noise here
+    logging.getLogger("bm25s").setLevel(logging.WARNING)
+    return bm25s
+
 _CLAUSE = re.compile(r"[^\W_]+(?:[ \t]+[^\W_]+)*", re.UNICODE)
 # Question words and particles: they say what is asked, not what the answer is about.
 QUERY_STOP = set(
@@ -58,7 +65,7 @@ class LexicalIndex:
 
     @classmethod
     def build(cls, ids: list[str], texts: list[str], generation: int) -> LexicalIndex:
-        import bm25s
+        bm25s = _bm25s()
 
         bm = bm25s.BM25()
         if ids:
@@ -137,7 +144,7 @@ class LexicalIndex:
     def load(cls, folder: Path) -> LexicalIndex:
         """Load a saved index; raises ValueError/OSError if it is missing or damaged, and
         ``LexicalChanged`` if another process replaced it while it was being read."""
-        import bm25s
+        bm25s = _bm25s()
 
         folder = Path(folder)
         meta = json.loads((folder / "ids.json").read_text("utf-8"))

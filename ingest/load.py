@@ -57,12 +57,21 @@ def read_text(path: Path) -> str:
     data = path.read_bytes()
     if len(data) > MAX_BYTES:
         raise BadInput(f"larger than {MAX_BYTES // 1_000_000} MB")
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        try:
+            return _nonempty(data.decode("utf-16"))
+        except UnicodeDecodeError as e:
+            raise BadInput("UTF-16 with a bad byte sequence: convert it to UTF-8") from e
     if b"\x00" in data[:8192]:
         raise BadInput("binary file, not text")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
         raise BadInput(f"not UTF-8 (byte {e.start}): convert it to UTF-8 first") from e
+    return _nonempty(text)
+
+
+def _nonempty(text: str) -> str:
     if not text.strip():
         raise BadInput("empty file")
     return text

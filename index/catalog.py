@@ -36,6 +36,7 @@ class Catalog:
         self.path = Path(path)
         self._lock = threading.Lock()
         self._articles: tuple[int, list[dict]] | None = None
+        self.closed = False
         try:
             self._db = sqlite3.connect(self.path, check_same_thread=False, timeout=30)
             self._db.execute("PRAGMA journal_mode=WAL")
@@ -47,6 +48,7 @@ class Catalog:
 
     def close(self) -> None:
         self._db.close()
+        self.closed = True
 
     @property
     def generation(self) -> int:

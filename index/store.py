@@ -181,7 +181,7 @@ class Store:
                 yield
             finally:
                 self._writing = False
-                if not self.chroma_url:
+                if not self.chroma_url and not self.catalog_db.closed:  # (closed: the index was reset)
                     self._chroma_gen = self.catalog_db.generation  # our own writes: our handle has them
                 fcntl.flock(fh, fcntl.LOCK_UN)
 
@@ -299,9 +299,20 @@ class Store:
         return out
 
     def _chroma(self, op: str, **kw):
-        if op in READS and not self.chroma_url and not self._writing:
+        if self.chroma_url:
+            return self._chroma_call(lambda: getattr(self.collection, op)(**kw), op)
+        if op in READS and not self._writing:
             self._follow_other_writers()
-        return self._chroma_call(lambda: getattr(self.collection, op)(**kw), op)
+        for delay in (*STALE_RETRY_DELAYS, None):
+            col = self.collection
+            try:
+                return self._chroma_call(lambda: getattr(col, op)(**kw), op)
+            except IndexUnavailable as e:
+                if delay is None or op not in READS or not _stale_handle(e):
+                    raise
+                # another process is mid-write (its catalog not bumped yet): reopen, read again
+                time.sleep(delay)
+                self._reopen_chroma(failed=col)
 
     # Embedded Chroma is one process's store: a process that keeps a handle open (the chat) while
     # another (`hoidap ingest`) updates or deletes vectors goes on reading a stale view, and a
@@ -311,10 +322,12 @@ class Store:
         if self.catalog_db.generation != self._chroma_gen:
             self._reopen_chroma()
 
-    def _reopen_chroma(self) -> None:
+    def _reopen_chroma(self, failed=None) -> None:
+        """Open a fresh handle; with ``failed`` (the collection a read failed on), only if no
+        other thread has done so meanwhile."""
         with self._reopen_lock:
             gen = self.catalog_db.generation
-            if gen == self._chroma_gen and self.collection is not None:
+            if (self.collection is not failed) if failed is not None else (gen == self._chroma_gen):
                 return
             from chromadb.api.client import SharedSystemClient
 
@@ -336,20 +349,14 @@ class Store:
 
     def _chroma_call(self, fn: Callable, op: str):
         """Run one Chroma call; retry transient server failures (all our writes are idempotent)."""
-        delays = RETRY_DELAYS if self.chroma_url else STALE_RETRY_DELAYS
+        delays = RETRY_DELAYS if self.chroma_url else ()
         for attempt in range(len(delays) + 1):
             try:
                 return fn()
             except HoidapError:
                 raise
             except Exception as e:
-                if not self.chroma_url and attempt < len(delays) and op in READS and _stale_handle(e):
-                    # another process is mid-write (its catalog not bumped yet): reopen, read again
-                    time.sleep(delays[attempt])
-                    self._chroma_gen = -1
-                    self._reopen_chroma()
-                    continue
-                if self.chroma_url and attempt < len(delays) and _transient(e):
+                if attempt < len(delays) and _transient(e):
                     log.warning("%s on the %s failed (%s): retrying in %.2f s", op, self._where(), e, delays[attempt])
                     time.sleep(delays[attempt])
                     continue

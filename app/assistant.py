@@ -21,6 +21,7 @@ from ingest.errors import BadQuestion, IndexUnavailable
 from ingest.textutil import nfc
 
 PLURAL_K = 12  # "which provinces ...?" needs a passage from every article
+EVENT_ARTICLES = 3  # articles whose lead an event question reads (the event date is there)
 
 
 class Assistant:
@@ -76,11 +77,25 @@ class Assistant:
         if len(places) == 1 and not q.plural and not (filters and filters.province):
             # "hội nghị ở Thái Nguyên": the article is about that place; look only there
             filters = dataclasses.replace(filters or Filters(), province=places[0])
-        hits = self.retriever.retrieve(
+        if q.event and q.period and not (filters and (filters.event_year or filters.event_month)):
+            # "hội nghị nào diễn ra vào tháng 6": only articles whose event falls in that period;
+            # when none does, the period is read as words of the question ("Hà Nội hỗ trợ tổ chức
+            # sự kiện gì vào năm 2020?" asks about an event an article mentions, not reports)
+            period = dataclasses.replace(filters or Filters(), event_year=q.period[0], event_month=q.period[1])
+            hits = self._search(q, period, k)
+            if hits:
+                return q, self.retriever.with_leads(hits, PLURAL_K if q.plural else EVENT_ARTICLES)
+            q = parse(text, history, periods=False)
+        hits = self._search(q, filters, k)
+        if q.event:  # when an event took place is in its article's lead
+            hits = self.retriever.with_leads(hits, PLURAL_K if q.plural else EVENT_ARTICLES)
+        return q, hits
+
+    def _search(self, q: Question, filters: Filters | None, k: int) -> list[Hit]:
+        return self.retriever.retrieve(
             q.dense_text, k=max(k, PLURAL_K) if q.plural else max(k, 8), filters=filters,
             lexical_query=q.search_text, weights=q.fusion_weights,
         )
-        return q, hits
 
     def _prepare(self, question, history, filters, k):
         t0 = time.perf_counter()

@@ -35,6 +35,11 @@ TYPE_WORDS = {  # words that say which type of answer is wanted, not what it is 
     "how_many": {"so", "luong"},
 }
 EXTRA_STOP = {"vao", "giua", "ve", "tu", "den", "trong", "cung", "bi", "duoc", "nay"}
+# An event question's "diễn ra" / "took place" says that it happened, which the lead sentence
+# ("Sáng 21-6, ... tổ chức hội nghị") says with its date, not with these words.
+OCCURRENCE = {"dien", "ra", "to", "chuc", "khai", "mac", "took", "take", "taken", "takes", "place", "held", "hold",
+              "happen", "happened", "happens", "convene", "convened", "occur", "occurred"}
+EVENT_DATE_BONUS = 0.5
 ROLE_WORDS = ["bi thu", "chu tich", "giam doc", "truong ban", "truong doan", "uy vien", "chanh an", "pho"]
 ORG_WORDS = ["tinh uy", "thanh uy", "ubnd", "hdnd", "quoc hoi", "mat tran"]
 
@@ -116,14 +121,18 @@ class ExtractiveAnswerer:
         of folded syllables. Vietnamese: one group per content syllable (or known paraphrase);
         English: one per domain word (its Vietnamese forms), number, and unknown word."""
         place_syl = set(fold(" ".join(q.provinces)).split())
-        drop = QUESTION_WORDS | EXTRA_STOP | TYPE_WORDS.get(q.qtype, set()) | place_syl
+        # words that say the answer's type or that an event happened, not what it is about
+        shape = TYPE_WORDS.get(q.qtype, set()) | set(q.period_words) | (OCCURRENCE if q.event else set())
+        drop = QUESTION_WORDS | EXTRA_STOP | place_syl | shape
         groups: list[tuple[float, list[list[str]]]] = []
         if q.language == "en":
             for g in q.vi_groups:
                 alts = [[s for s in fold(a).split() if s not in place_syl] for a in g]
+                if all(set(a) <= shape for a in alts):
+                    continue  # "month" of "what month", "held" of an event question
                 groups.append((1.0, [a for a in alts if a]))
             groups += [(1.0, [[n]]) for n in q.numbers]
-            groups += [(0.5, [[w]]) for w in q.unknown_en]
+            groups += [(0.5, [[w]]) for w in q.unknown_en if w not in drop]
             return [g for g in groups if g[1]]
         syl = syllables(q.rewritten)
         syn = synonyms()
@@ -171,6 +180,8 @@ class ExtractiveAnswerer:
                     bonus += 0.3 * len(pairs & have) / len(pairs)
                 if places and all(p in text for p in places):
                     bonus += 0.15
+                if q.event and _states_event_date(hit, hit.text[a:b]):
+                    bonus += EVENT_DATE_BONUS  # the lead sentence that dates the article's event
                 tags = hit.tags[i] if i < len(hit.tags) else None
                 out.append(Candidate(hit, rank, i, (a, b), tags, cov, cov + bonus))
         out.sort(key=lambda c: -c.score)
@@ -197,6 +208,10 @@ class ExtractiveAnswerer:
             return _focus(s, found, q)[:MAX_PEOPLE] or None
         if t == "when":
             found = sp.dates(s)
+            if q.event and _states_event_date(c.hit, s):  # the event's own date first
+                at = s.find(c.hit.meta.get("event_date_text") or "")
+                found.sort(key=lambda x: not (at >= 0 and x[0] < at + len(c.hit.meta["event_date_text"])
+                                              and x[1] > at))
             if re.search(r"\b(nam nao|what year|which year|nam bao nhieu)\b", fq):
                 found = [x for x in found if re.search(r"\d{4}", s[x[0]:x[1]])]
             elif re.search(r"\b(ngay|date|day)\b", fq):
@@ -280,6 +295,12 @@ class ExtractiveAnswerer:
         else:
             return None
         return Draft(text=f"{head}\n\n> {c.text} [1]", cited=[Cited(c.hit, c.sent, None)])
+
+
+def _states_event_date(hit: Hit, sentence: str) -> bool:
+    """The sentence holds the date the article's event took place, as its lead wrote it."""
+    written = hit.meta.get("event_date_text")
+    return bool(written) and written in sentence
 
 
 def _location(q: Question, common: set[str], yesno: bool = False) -> re.Pattern | None:
@@ -447,7 +468,8 @@ def _compose(q: Question, items: list[tuple[Candidate, list | None]]) -> Draft:
         cited.append(Cited(c.hit, qspan, span))
         quotes.append((quote, head))
     first = "; ".join(heads)
-    lines = [first if first.rstrip(" [0123456789]").endswith((".", "!", "?", "…")) else first + "."]
+    ended = re.sub(r"\s*\[\d+\]$", "", first).endswith((".", "!", "?", "…"))  # ("29.6 [1]" is not)
+    lines = [first if ended else first + "."]
     for n, (quote, head) in enumerate(quotes, 1):
         if quote != head:  # the answer is the whole quote: don't say it twice
             lines.append(f"> {quote} [{n}]")

@@ -23,7 +23,8 @@ EN_WORDS = set(
     "and with by from for about meeting conference chaired chair give gave province provinces city their they "
     "them he she it his her there this that these those was has have had will would can could should be been "
     "its any some all each me tell name please according article articles say said says into during after before "
-    "than then also only more most other its our your we you i as if or not no yes".split()
+    "than then also only more most other its our your we you i as if or not no yes between among against under "
+    "over via per within without across toward towards upon".split()
 )
 VI_WORDS = set(
     "ai gi nao dau sao bao nhieu may khi nhung cac cua va la co khong duoc da se tai o hoi nghi tinh thanh pho "
@@ -32,10 +33,10 @@ VI_WORDS = set(
 
 # (type, folded pattern); first match wins, so the more specific come first.
 TYPES = [
-    ("how_many", r"\b(bao nhieu|may (?!khi)\w+|thu may|how many|how much|so luong|tong so|tong cong|dan so|"
-                 r"what (is|was|are|were) the (population|number|amount|total|cost|value|price))\b"),
-    ("when", r"\b(khi nao|ngay nao|ngay may|bao gio|luc nao|nam nao|thang nao|thoi gian nao|hom nao|when|what date|"
-             r"which date|what day|which day|what year|which year|what time)\b"),
+    ("how_many", r"\b(bao nhieu|(?<!thang )(?<!ngay )may (?!khi)\w+|thu may|how many|how much|so luong|tong so|"
+                 r"tong cong|dan so|what (is|was|are|were) the (population|number|amount|total|cost|value|price))\b"),
+    ("when", r"\b(khi nao|ngay nao|ngay may|bao gio|luc nao|nam nao|thang nao|thang may|thoi gian nao|hom nao|when|"
+             r"what date|which date|what day|which day|what year|which year|what month|which month|what time)\b"),
     ("where", r"\b(o dau|tai dau|noi nao|dia diem nao|dia diem|where|what place|which place|which venue)\b"),
     ("who", r"\b(ai|nhung ai|nguoi nao|vi nao|dong chi nao|who|whom|whose)\b"),
     ("why", r"\b(vi sao|tai sao|ly do|why|nhu the nao|the nao|ra sao|bang cach nao|how)\b"),
@@ -57,6 +58,20 @@ PLACE_HEAD = re.compile(
     r"(hoi nghi|cuoc hop|buoi lam viec)( \w+){0,3} nao|which( of the)?( \w+)? (conferences?|meetings?))\b"
 )
 NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+# A question about an event's taking place ("hội nghị ... diễn ra khi nào", "which conferences
+# were held in June"): its answer, or its constraint, is the article's event date.
+EVENT = re.compile(r"\b(hoi nghi|cuoc hop|buoi lam viec|hoi thao|dien dan|su kien|le ky ket|conferences?|meetings?|"
+                   r"events?|forums?|summits?|ceremony|ceremonies|talks)\b")
+OCCUR = re.compile(r"\b(dien ra|to chuc|khai mac|duoc hop|hop vao|took place|take place|taken place|takes place|"
+                   r"held|hold|happen|happened|happens|convened?|occur(red)?)\b")
+VI_MONTHS = {"gieng": 1, "mot": 1, "hai": 2, "ba": 3, "tu": 4, "nam": 5, "sau": 6, "bay": 7, "tam": 8, "chin": 9,
+             "muoi": 10, "muoi mot": 11, "muoi hai": 12, "chap": 12}
+EN_MONTHS = {m: i for i, m in enumerate(
+    "january february march april may june july august september october november december".split(), 1)}
+PERIOD_VI = re.compile(r"\bthang (1[0-2]|0?[1-9]|muoi mot|muoi hai|gieng|mot|hai|ba|tu|nam|sau|bay|tam|chin|muoi|chap)"
+                       r"\b(?:\s*(?:nam|/|-)\s*(\d{4})\b)?|\bnam (\d{4})\b|\b(1[0-2]|0?[1-9])\s*/\s*(\d{4})\b")
+PERIOD_EN = re.compile(r"\b(" + "|".join(EN_MONTHS) + r"|" + "|".join(m[:3] for m in EN_MONTHS) + r")\b\.?"
+                       r"(?:,?\s*(\d{4})\b)?|\b(?:in|during|of) (\d{4})\b")
 # Words that shape a question but are not what it is about; not required of the evidence.
 QUESTION_WORDS = set(
     "ai gi nao dau sao the bao nhieu may khi hay khong chua co phai la nhu va cua o tai thi vi ly do ra lam duoc "
@@ -102,6 +117,9 @@ class Question:
     anchors: list[str] = field(default_factory=list)  # folded names the evidence must contain
     context: str = ""  # what a pronoun in a follow-up points at (the previous answer), for search only
     unknown_en: list[str] = field(default_factory=list)  # English content words the lexicon lacks
+    event: bool = False  # about an event taking place (its date is the article's event date)
+    period: tuple[int | None, int | None] | None = None  # (year, month) the event must fall in
+    period_words: list[str] = field(default_factory=list)  # folded words that stated the period
 
     @property
     def vi_terms(self) -> list[str]:
@@ -160,14 +178,18 @@ def english_groups(text: str) -> list[list[str]]:
     low = " " + re.sub(r"[^\w' -]", " ", text.lower()) + " "
     out: list[list[str]] = []
     for en, vi in lexicon():
-        if f" {en} " in low:
-            out.append(vi)
-            low = low.replace(f" {en} ", " ")
+        for form in (en, f"{en}s", f"{en}es"):  # "conferences", "provinces"
+            if f" {form} " in low:
+                out.append(vi)
+                low = low.replace(f" {form} ", " ")
+                break
     return out
 
 
-def parse(text: str, history: list[dict] | None = None) -> Question:
-    """Analyse ``text``; with ``history``, resolve it as a follow-up of the last question."""
+def parse(text: str, history: list[dict] | None = None, periods: bool = True) -> Question:
+    """Analyse ``text``; with ``history``, resolve it as a follow-up of the last question.
+    ``periods=False`` reads "tháng 6" / "in 2019" as words of the question, not as the
+    period an event must fall in."""
     text = nfc(text).strip()
     # markup pasted into a question is not part of it (front ends show it escaped)
     text = re.sub(r"<(script|style)\b.*?</\1\s*>|<[^>]{1,200}>", " ", text, flags=re.I | re.S).strip() or text
@@ -191,6 +213,14 @@ def parse(text: str, history: list[dict] | None = None) -> Question:
     f = fold(q.rewritten)
     q.plural = bool(PLURAL.search(f))
     q.place_head = bool(PLACE_HEAD.search(f))
+    q.event = bool(EVENT.search(f) and OCCUR.search(f))
+    if q.event and periods:
+        q.period, q.period_words = event_period(f)
+        if q.period:  # a constraint on the article, not a number the evidence must repeat
+            said = NUMBER.findall(" ".join(q.period_words))
+            q.numbers = [n for n in q.numbers if n not in said]
+            q.plural = q.plural or q.place_head  # "hội nghị nào diễn ra vào tháng 6": every one that did
+            q.anchors = [a for a in q.anchors if a not in q.period_words]  # "June" is not a name here
     if lang == "en":
         q.vi_groups = english_groups(q.rewritten)
         known = {w for en, _ in lexicon() for w in en.split()} | EN_WORDS
@@ -201,6 +231,29 @@ def parse(text: str, history: list[dict] | None = None) -> Question:
             and w not in q.anchors and w.rstrip("s") not in known
         ]
     return q
+
+
+def event_period(folded: str) -> tuple[tuple[int | None, int | None] | None, list[str]]:
+    """The (year, month) a question restricts events to ("tháng 6", "tháng sáu năm 2019",
+    "in June", "June 2019", "in 2019"), and the words that said so."""
+    m = PERIOD_VI.search(folded)
+    if m:
+        if m.group(1):
+            month = int(m.group(1)) if m.group(1).isdigit() else VI_MONTHS[m.group(1)]
+            year = m.group(2)
+        elif m.group(3):
+            month, year = None, m.group(3)
+        else:
+            month, year = int(m.group(4)), m.group(5)
+        return (int(year) if year else None, month), m.group(0).split()
+    m = PERIOD_EN.search(folded)
+    if m and not (m.group(1) == "may" and not m.group(2)):  # "may" alone is the verb
+        if m.group(1):
+            name = m.group(1)
+            month = EN_MONTHS.get(name) or next(i for k, i in EN_MONTHS.items() if k.startswith(name))
+            return (int(m.group(2)) if m.group(2) else None, month), m.group(0).split()
+        return (int(m.group(3)), None), m.group(0).split()
+    return None, []
 
 
 def anchors(text: str) -> list[str]:

@@ -42,6 +42,8 @@ class FilterIn(BaseModel):
     province: str | None = None
     date_from: str | None = None
     date_to: str | None = None
+    event_year: int | None = Field(default=None, ge=1000, le=9999)
+    event_month: int | None = Field(default=None, ge=1, le=12)
 
 
 class AskIn(BaseModel):

@@ -61,6 +61,9 @@ class _LlamaRetriever:
         # depth the assistant would ask of its own retriever.
         return self.baseline.retrieve(query, self.top_k)
 
+    def with_leads(self, hits: list[Hit], articles: int) -> list[Hit]:
+        return hits  # the baseline answers from what its own pipeline retrieved, nothing added
+
 
 class QueryCache:
     """Wraps an embedder so a query embedded by the (timed) answer call is reused by the

@@ -138,6 +138,17 @@ class Catalog:
             out.update(r[0] for r in self._db.execute(q, part))
         return out
 
+    def lead_chunk_ids(self, doc_ids: Iterable[str]) -> dict[str, str]:
+        """doc_id -> the id of its first chunk (the lead, which dates the article's event)."""
+        doc_ids = list(dict.fromkeys(doc_ids))
+        if not doc_ids:
+            return {}
+        rows = self._db.execute(
+            f"SELECT doc_id, chunk_id, MIN(ord) FROM chunks WHERE doc_id IN ({','.join('?' * len(doc_ids))}) "
+            "GROUP BY doc_id", doc_ids,
+        )
+        return {d: c for d, c, _ in rows}
+
     def chunks(self, chunk_ids: list[str]) -> dict[str, dict]:
         """Chunk rows joined with their article's metadata, keyed by chunk id."""
         if not chunk_ids:

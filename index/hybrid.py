@@ -28,7 +28,8 @@ class HybridRetriever:
         self._filter_cache: dict[tuple, tuple[set[str], object]] = {}
 
     def _key(self, filters: Filters) -> tuple:
-        return (self.store.catalog.generation, filters.source, filters.province, filters.date_from, filters.date_to)
+        return (self.store.catalog.generation, filters.source, filters.province, filters.date_from, filters.date_to,
+                filters.event_year, filters.event_month)
 
     def _allowed_docs(self, filters: Filters | None) -> set[str] | None:
         if not filters or filters.empty():
@@ -109,19 +110,43 @@ class HybridRetriever:
             for rank, (cid, _) in enumerate(ranked):
                 fused[cid] = fused.get(cid, 0.0) + w / (RRF_K + rank + 1)
         best = sorted(fused, key=lambda c: -fused[c])[:k]
-        rows = self.store.catalog.chunks(best)
         d_rank = {cid: r + 1 for r, (cid, _) in enumerate(dense)}
         l_rank = {cid: r + 1 for r, (cid, _) in enumerate(lex)}
+        return self.passages(best, fused, d_rank, l_rank)
+
+    def passages(
+        self, chunk_ids: list[str], scores: dict[str, float] | None = None,
+        d_rank: dict[str, int] | None = None, l_rank: dict[str, int] | None = None,
+    ) -> list[Hit]:
+        """Hits for ``chunk_ids`` in that order, read from the catalog."""
+        rows = self.store.catalog.chunks(chunk_ids)
         hits = []
-        for cid in best:
+        for cid in chunk_ids:
             row = rows.get(cid)
             if row is None:  # removed by a concurrent re-ingest: never cite a vanished passage
                 continue
             hits.append(
                 Hit(
                     chunk_id=cid, doc_id=row["doc_id"], text=row["text"], start=row["start"], end=row["end"],
-                    score=fused[cid], meta=row["meta"], sentences=row["sentences"], tags=row["tags"],
-                    dense_rank=d_rank.get(cid), lexical_rank=l_rank.get(cid),
+                    score=(scores or {}).get(cid, 0.0), meta=row["meta"], sentences=row["sentences"],
+                    tags=row["tags"], dense_rank=(d_rank or {}).get(cid), lexical_rank=(l_rank or {}).get(cid),
                 )
             )
         return hits
+
+    def with_leads(self, hits: list[Hit], articles: int) -> list[Hit]:
+        """``hits`` plus the lead passage of each of the first ``articles`` articles they come
+        from, where it is missing: the lead says when and where an article's event took place."""
+        docs = list(dict.fromkeys(h.doc_id for h in hits))[:articles]
+        have = {h.chunk_id for h in hits}
+        leads = [c for c in self.store.catalog.lead_chunk_ids(docs).values() if c not in have]
+        if not leads:
+            return hits
+        extra = {h.doc_id: h for h in self.passages(leads)}
+        out: list[Hit] = []
+        for h in hits:  # each lead right after its article's best passage
+            out.append(h)
+            lead = extra.pop(h.doc_id, None)
+            if lead is not None:
+                out.append(lead)
+        return out

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+
+# "21-6", "9/6", "29.6", "6-6-2019": day, month, optional year, as the lead of an article writes them
+_WRITTEN_DATE = re.compile(r"(\d{1,2})\s*[-/.]\s*(\d{1,2})(?:\s*[-/.]\s*(\d{4}))?")
 
 
 @dataclass
@@ -32,9 +36,13 @@ class Filters:
     province: str | None = None
     date_from: str | None = None
     date_to: str | None = None
+    # the year and/or month the article's event took place ("which conferences took place in June?")
+    event_year: int | None = None
+    event_month: int | None = None
 
     def empty(self) -> bool:
-        return not (self.source or self.province or self.date_from or self.date_to)
+        return not (self.source or self.province or self.date_from or self.date_to or self.event_year
+                    or self.event_month)
 
     def accepts(self, meta: dict) -> bool:
         if self.source and self.source.casefold() not in (meta.get("source") or "").casefold():
@@ -46,4 +54,20 @@ class Filters:
             return False
         if self.date_to and (not date or date > self.date_to):
             return False
+        if self.event_year or self.event_month:
+            year, month = event_period(meta)
+            if (self.event_year and year != self.event_year) or (self.event_month and month != self.event_month):
+                return False
         return True
+
+
+def event_period(meta: dict) -> tuple[int | None, int | None]:
+    """(year, month) of an article's event: from its ISO event date, else from the date as the
+    lead wrote it ("Sáng 21-6": June, year unknown)."""
+    iso = meta.get("event_date") or ""
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", iso):
+        return int(iso[:4]), int(iso[5:7])
+    m = _WRITTEN_DATE.search(meta.get("event_date_text") or "")
+    if m and 1 <= int(m.group(2)) <= 12:
+        return (int(m.group(3)) if m.group(3) else None), int(m.group(2))
+    return None, None

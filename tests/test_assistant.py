@@ -98,6 +98,69 @@ def test_follow_ups_use_the_conversation(assistant):
 
 
 @pytest.mark.parametrize(
+    "question, date, not_this",
+    [
+        ("Hội nghị hợp tác giữa Hà Nội và Hà Tĩnh diễn ra khi nào?", "30-11", "6-6-2019"),
+        ("Hội nghị Hà Nội - Hà Tĩnh diễn ra vào tháng mấy?", "30-11", "6-6-2019"),
+        ("When was the meeting between Hanoi and Hung Yen held?", "29.6", None),
+        ("Hà Nội và Thanh Hóa tổ chức hội nghị hợp tác vào ngày nào?", "16/11", None),
+    ],
+)
+def test_when_an_event_took_place_is_the_date_its_lead_gives(assistant, question, date, not_this):
+    """Not any date in a sentence about the conference: the lead's, which dates the event."""
+    ans = assistant.answer(question)
+    head = ans.answer.split("\n")[0]
+    assert date in head, ans.answer
+    assert not_this is None or not_this not in head
+    assert ans.citations[0].start == 0 and date in ans.citations[0].text  # the article's lead passage
+
+
+@pytest.mark.parametrize(
+    "question, held, not_held",
+    [
+        ("Which of the cooperation conferences took place in June?",
+         ["Thái Nguyên", "Hải Dương", "Hưng Yên"], ["Hà Tĩnh", "Thanh Hóa"]),
+        ("Những hội nghị nào diễn ra vào tháng 11 năm 2019?", ["Thanh Hóa", "Hà Tĩnh"],
+         ["Hưng Yên", "Hải Dương", "Thái Nguyên"]),
+        ("hoi nghi nao dien ra vao thang sau nam 2017", ["Hải Dương"], ["Hưng Yên", "Thái Nguyên"]),
+    ],
+)
+def test_events_in_a_period_are_listed_from_their_event_dates(assistant, question, held, not_held):
+    ans = assistant.answer(question)
+    head = ans.answer.split("\n")[0]
+    assert all(p in head for p in held) and not any(p in ans.answer for p in not_held), ans.answer
+    assert len(ans.citations) == len(held)
+    assert all(c.date_text and c.date_text in c.text for c in ans.citations)  # each quotes its dated lead
+
+
+def test_a_period_no_event_falls_in_is_refused_and_a_period_of_another_kind_still_answers(assistant):
+    assert assistant.answer("Hội nghị hợp tác nào diễn ra vào tháng 3?").refused
+    # an event the article mentions, not the one it reports: the year is a word of the question
+    ans = assistant.answer("Hà Nội sẽ hỗ trợ Hà Tĩnh tổ chức kỷ niệm sự kiện gì vào năm 2020?")
+    assert not ans.refused and "Nguyễn Du" in ans.answer
+
+
+def test_event_period_parsing():
+    from app.question import parse
+
+    cases = {
+        "Which conferences were held in 2019?": (2019, None),
+        "Which meetings took place in November 2019?": (2019, 11),
+        "Những hội nghị nào diễn ra vào tháng sáu?": (None, 6),
+        "hoi nghi nao dien ra thang 11/2019": (2019, 11),
+        "Hội nghị nào được tổ chức vào tháng 12 năm 2018?": (2018, 12),
+        "Hà Nội hỗ trợ Hưng Yên bao nhiêu tiền năm 2018?": None,  # no event taking place: a plain number
+        "When may the conference be held?": None,  # "may" the verb is not May
+    }
+    for text, period in cases.items():
+        q = parse(text)
+        assert q.period == period, text
+        if period:
+            assert not set(q.numbers) & {"2019", "2018", "11", "12"}, text  # a constraint, not evidence words
+    assert parse("Hội nghị Hà Nội - Hà Tĩnh diễn ra vào tháng mấy?").qtype == "when"
+
+
+@pytest.mark.parametrize(
     "question",
     ["Ai chủ trì hội nghị ở Đà Nẵng?", "Who is the president of France?", "Hà Nội hỗ trợ Điện Biên bao nhiêu tiền?"],
 )

@@ -105,12 +105,15 @@ def test_ask_filters_restrict_the_sources(http):
     assert all(n in b["answer"] for n in TN_NAMES)
     c = ask(http, question=TN_Q, filters={"date_from": "2030-01-01"})
     assert c["refused"] and not c["citations"]
+    d = ask(http, question="Hội nghị hợp tác diễn ra khi nào?", filters={"event_year": 2017, "event_month": 6})
+    assert d["citations"] and all("hai-duong" in c["path"] for c in d["citations"])
 
 
 @pytest.mark.parametrize("body", [
     {"question": ""}, {"question": "   \n\t"}, {"question": "x" * 100_000}, {"question": 123},
     {}, {"question": "ok?", "k": 0}, {"question": "ok?", "k": 1000}, {"question": "ok?", "filters": "Hà Nội"},
-    {"question": "ok?", "history": "not a list"}, {"question": "ok?", "mode": "magic"},
+    {"question": "ok?", "filters": {"event_month": 13}}, {"question": "ok?", "history": "not a list"},
+    {"question": "ok?", "mode": "magic"},
 ])
 def test_bad_requests_get_a_400_with_a_message(http, body):
     r = http.post("/api/ask", json=body)

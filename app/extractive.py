@@ -38,7 +38,7 @@ EXTRA_STOP = {"vao", "giua", "ve", "tu", "den", "trong", "cung", "bi", "duoc", "
 # An event question's "diễn ra" / "took place" says that it happened, which the lead sentence
 # ("Sáng 21-6, ... tổ chức hội nghị") says with its date, not with these words.
 OCCURRENCE = {"dien", "ra", "to", "chuc", "khai", "mac", "took", "take", "taken", "takes", "place", "held", "hold",
-              "happen", "happened", "happens", "convene", "convened", "occur", "occurred"}
+              "happen", "happened", "happens", "convene", "convened", "occur", "occurred", "meet", "met", "gap"}
 EVENT_DATE_BONUS = 0.5
 ROLE_WORDS = ["bi thu", "chu tich", "giam doc", "truong ban", "truong doan", "uy vien", "chanh an", "pho"]
 ORG_WORDS = ["tinh uy", "thanh uy", "ubnd", "hdnd", "quoc hoi", "mat tran"]
@@ -337,7 +337,9 @@ def _titles(s: str, found: list[tuple[int, int]], i: int) -> list[str]:
     before = s[lo:a]
     hi = min([x for x in (s.find(";", b), found[i + 1][0] if i + 1 < len(found) else -1) if x >= 0] or [len(s)])
     after = s[b:hi] if s[b:b + 2] == ", " else ""
-    return [fold(seg).strip() for seg in (before + "," + after).split(",") if seg.strip()]
+    # "... Nguyễn Thị Bích Ngọc và Phó Bí thư ... Bùi Xuân Hòa": "và" joins, it is not the title
+    segs = [re.sub(r"^(va|cung|and)\s+", "", fold(seg).strip()) for seg in (before + "," + after).split(",")]
+    return [seg for seg in segs if seg]
 
 
 def _role_phrase(q: Question) -> str | None:

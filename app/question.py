@@ -64,6 +64,7 @@ EVENT = re.compile(r"\b(hoi nghi|cuoc hop|buoi lam viec|hoi thao|dien dan|su kie
                    r"events?|forums?|summits?|ceremony|ceremonies|talks)\b")
 OCCUR = re.compile(r"\b(dien ra|to chuc|khai mac|duoc hop|hop vao|took place|take place|taken place|takes place|"
                    r"held|hold|happen|happened|happens|convened?|occur(red)?)\b")
+MEET = re.compile(r"\b(meet|met|gap nhau|gap go|hop ban|lam viec voi nhau)\b")
 VI_MONTHS = {"gieng": 1, "mot": 1, "hai": 2, "ba": 3, "tu": 4, "nam": 5, "sau": 6, "bay": 7, "tam": 8, "chin": 9,
              "muoi": 10, "muoi mot": 11, "muoi hai": 12, "chap": 12}
 EN_MONTHS = {m: i for i, m in enumerate(
@@ -213,7 +214,8 @@ def parse(text: str, history: list[dict] | None = None, periods: bool = True) ->
     f = fold(q.rewritten)
     q.plural = bool(PLURAL.search(f))
     q.place_head = bool(PLACE_HEAD.search(f))
-    q.event = bool(EVENT.search(f) and OCCUR.search(f))
+    q.event = bool(EVENT.search(f) and OCCUR.search(f)) or bool(
+        q.qtype in ("when", "where") and MEET.search(f))  # "where did the two leaderships meet?"
     if q.event and periods:
         q.period, q.period_words = event_period(f)
         if q.period:  # a constraint on the article, not a number the evidence must repeat

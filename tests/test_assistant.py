@@ -140,6 +140,19 @@ def test_a_period_no_event_falls_in_is_refused_and_a_period_of_another_kind_stil
     assert not ans.refused and "Nguyễn Du" in ans.answer
 
 
+def test_a_deputy_joined_by_and_is_not_the_secretary(assistant):
+    """"... Nguyễn Thị Bích Ngọc và Phó Bí thư Thường trực Tỉnh ủy ... Bùi Xuân Hòa": the article
+    names no Secretary of the Thái Nguyên committee, only its standing deputy."""
+    assert assistant.answer("Who is the Secretary of the Thai Nguyen Provincial Party Committee?").refused
+    deputy = assistant.answer("Who is the Standing Deputy Secretary of the Thai Nguyen Provincial Party Committee?")
+    assert "Bùi Xuân Hòa" in deputy.answer.split("\n")[0]
+
+
+def test_where_two_leaderships_met_is_where_the_lead_places_the_meeting(assistant):
+    ans = assistant.answer("Where did the Hanoi and Ha Tinh leaders meet?")
+    assert ans.answer.startswith("Hà Nội [1]") and ans.citations[0].start == 0
+
+
 def test_event_period_parsing():
     from app.question import parse
 

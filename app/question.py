@@ -214,8 +214,9 @@ def parse(text: str, history: list[dict] | None = None, periods: bool = True) ->
     f = fold(q.rewritten)
     q.plural = bool(PLURAL.search(f))
     q.place_head = bool(PLACE_HEAD.search(f))
-    q.event = bool(EVENT.search(f) and OCCUR.search(f)) or bool(
-        q.qtype in ("when", "where") and MEET.search(f))  # "where did the two leaderships meet?"
+    # "hội nghị ... diễn ra", "khi nào ... hội nghị", "where did the two leaderships meet?"
+    q.event = bool(EVENT.search(f) and (OCCUR.search(f) or q.qtype == "when")) or bool(
+        q.qtype in ("when", "where") and MEET.search(f))
     if q.event and periods:
         q.period, q.period_words = event_period(f)
         if q.period:  # a constraint on the article, not a number the evidence must repeat
@@ -279,6 +280,17 @@ def _resolve(q: Question, prev: Question, prev_answer: str = "") -> None:
         return
     prev_answer = prev_answer if not own else ""
     q.followup = True
+    asked = _type_phrase(q.text, q.qtype)
+    if asked and not own and _only_asks(q.text, asked) and prev.qtype != q.qtype:
+        # "Và khi nào?" after "Hội nghị ... diễn ra ở đâu?": the same question, another type
+        old = _type_phrase(prev.rewritten, prev.qtype)
+        if old:
+            a, b = old
+            phrase = q.text[asked[0]:asked[1]]
+            phrase = phrase[:1].upper() + phrase[1:] if a == 0 else phrase.lower()
+            q.rewritten = prev.rewritten[:a] + phrase + prev.rewritten[b:]
+            q.provinces = find_provinces(q.rewritten, folded=True)
+            return
     if own and re.search(r"\b(thi sao|the nao|ra sao|what about|how about)\b|^(con|and|va)\b", f) and prev_own:
         # "Còn hội nghị với Thanh Hóa thì sao?": the previous question, about the new place.
         rewritten = prev.rewritten
@@ -310,6 +322,22 @@ def _resolve(q: Question, prev: Question, prev_answer: str = "") -> None:
     if re.search(r"\b(it|its|that|this|nó|cái đó|điều đó)\b", q.text, re.I) and prev_answer:
         # "When was it completed?": "it" is likely what the previous answer named
         q.context = prev_answer
+
+
+def _type_phrase(text: str, qtype: str) -> tuple[int, int] | None:
+    """Where in ``text`` its question-type words are ("ở đâu", "khi nào", "Who")."""
+    pattern = dict(TYPES).get(qtype)
+    m = re.search(pattern, fold(text)) if pattern else None  # fold keeps offsets
+    return m.span() if m else None
+
+
+def _only_asks(text: str, span: tuple[int, int]) -> bool:
+    """Nothing but the type words and a conjunction: "Và khi nào?", "And who?", "Còn ở đâu?"."""
+    rest = fold(text[:span[0]] + " " + text[span[1]:])
+    return not [w for w in re.findall(r"[^\W_]+", rest) if w not in FOLLOW_FILLER]
+
+
+FOLLOW_FILLER = {"va", "con", "the", "thi", "vay", "and", "what", "about", "how", "so", "then", "la", "nhi", "a", "ha"}
 
 
 def _replace_place(text: str, old: str, new: str) -> str:

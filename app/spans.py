@@ -30,7 +30,9 @@ AMOUNT = re.compile(
     + r"|(?<![\w])(?:một|hai|ba|bốn|năm|sáu|bảy|tám|chín|mười)(?!\s+(?:số|vài|trong|cách)\b)" + UNIT_WORDS
 )
 MONEY_UNITS = ("dong", "usd", "vnd")
-PLACE = re.compile(r"\b(?:tại|ở)\s+(?!chỗ\b)([^,;.()]+(?:\([^)]*\))?)")
+# "tại Hà Nội", "tại trụ sở HĐND-UBND": not "tại Hội nghị", "tại đây", "ở các địa phương"
+PLACE = re.compile(r"\b(?:tại|ở)\s+(?!(?i:chỗ|hội nghị|hội thảo|buổi|cuộc|lễ|phiên|kỳ họp|đây|đó|các|những|nhiều|mỗi|"
+                   r"mọi|thời|giai đoạn)\b)([^,;.()]+(?:\([^)]*\))?)")
 
 
 @lru_cache(maxsize=1)

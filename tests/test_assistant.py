@@ -153,6 +153,32 @@ def test_where_two_leaderships_met_is_where_the_lead_places_the_meeting(assistan
     assert ans.answer.startswith("Hà Nội [1]") and ans.citations[0].start == 0
 
 
+@pytest.mark.parametrize(
+    "first, then, rewritten, expected",
+    [
+        ("Hội nghị Hà Nội – Hà Tĩnh diễn ra ở đâu?", "Và khi nào?", "Hội nghị Hà Nội – Hà Tĩnh diễn ra khi nào?",
+         "30-11"),
+        ("Hội nghị Hà Nội – Hà Tĩnh diễn ra khi nào?", "Còn ở đâu?", "Hội nghị Hà Nội – Hà Tĩnh diễn ra ở đâu?",
+         "Hà Nội"),
+        ("Where was the Hanoi – Ha Tinh conference held?", "And when?", "When was the Hanoi – Ha Tinh conference held?",
+         "30-11"),
+    ],
+)
+def test_a_follow_up_that_only_asks_another_type_keeps_the_topic(assistant, first, then, rewritten, expected):
+    ans = assistant.answer(then, [{"role": "user", "content": first}])
+    assert ans.rewritten_question == rewritten
+    assert expected in ans.answer.split("\n")[0]
+
+
+def test_at_the_conference_is_not_a_place(assistant):
+    """"Báo cáo tại Hội nghị cho thấy": "tại" introduces the event, not where it was; the
+    Thanh Hóa article never says where its conference took place."""
+    from app import spans
+
+    assert spans.places("Báo cáo tại Hội nghị cho thấy, những năm qua") == []
+    assert assistant.answer("Hội nghị Hà Nội – Thanh Hóa diễn ra ở đâu?").refused
+
+
 def test_event_period_parsing():
     from app.question import parse
 

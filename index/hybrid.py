@@ -8,11 +8,55 @@ input. A passage that both sides rank well wins.
 
 from __future__ import annotations
 
+from collections import OrderedDict, defaultdict
+
 from index.store import Store
-from index.types import Filters, Hit
+from index.types import Filters, Hit, event_period
 
 RRF_K = 60
 POOL = 50  # candidates taken from each side before fusion
+FILTER_CACHE = 128  # filters whose allowed chunks are kept (a mask is 4 bytes a chunk)
+
+
+class _Articles:
+    """Every article's filter metadata for one catalog generation, plus the two lookups the
+    assistant's own filters use (province, event period), so a filter reads the few hundred
+    articles that can pass rather than all of them: at 15,000 articles a full scan cost
+    ~50 ms per new filter. ``Filters.accepts`` still decides for every candidate, so the
+    result is exactly what a full scan gives."""
+
+    def __init__(self, articles: list[dict]) -> None:
+        self.all = [(a["doc_id"], {**a, "provinces": "|" + "|".join(a["provinces"]) + "|"}) for a in articles]
+        self.by_place: dict[str, list[tuple[str, dict]]] = defaultdict(list)
+        self.by_period: dict[tuple, list[tuple[str, dict]]] = defaultdict(list)
+        for item in self.all:
+            # the segments between bars are what ``accepts`` can match a bar-free province against
+            for place in set(item[1]["provinces"].casefold().split("|")[1:-1]):
+                self.by_place[place].append(item)
+            self.by_period[event_period(item[1])].append(item)
+
+    def candidates(self, filters: Filters) -> list[tuple[str, dict]]:
+        place = filters.province.casefold() if filters.province else None
+        if place and "|" not in place:
+            return self.by_place.get(place, [])
+        if filters.event_year or filters.event_month:
+            return [
+                item for (year, month), items in self.by_period.items()
+                if (not filters.event_year or year == filters.event_year)
+                and (not filters.event_month or month == filters.event_month)
+                for item in items
+            ]
+        return self.all
+
+
+class _Allowed:
+    """What one filter lets through: articles, their chunk ids (sorted, for Chroma) and the
+    matching BM25 row mask (built on first use, rebuilt if the lexical index changed size)."""
+
+    def __init__(self, docs: set[str]) -> None:
+        self.docs = docs
+        self.ids: list[str] | None = None
+        self.mask = None
 
 
 class HybridRetriever:
@@ -23,43 +67,58 @@ class HybridRetriever:
             raise ValueError(f"unknown retrieval mode {mode!r}")
         self.store = store
         self.mode = mode
-        # Filter results per index generation: reading every article's metadata per question
-        # would dominate latency on a large archive.
-        self._filter_cache: dict[tuple, tuple[set[str], object]] = {}
+        # Per index generation: the articles' filter metadata, the chunk count, and what each
+        # recent filter allows (one question rarely comes alone with its filter).
+        self._articles: tuple[int, _Articles] | None = None
+        self._count: tuple[int, int] | None = None
+        self._filter_cache: OrderedDict[tuple, _Allowed] = OrderedDict()
 
     def _key(self, filters: Filters) -> tuple:
         return (self.store.catalog.generation, filters.source, filters.province, filters.date_from, filters.date_to,
                 filters.event_year, filters.event_month)
 
+    def _allowed(self, filters: Filters) -> _Allowed:
+        key = self._key(filters)
+        entry = self._filter_cache.get(key)
+        if entry is not None:
+            self._filter_cache.move_to_end(key)
+            return entry
+        gen = key[0]
+        if self._articles is None or self._articles[0] != gen:
+            self._articles = (gen, _Articles(self.store.catalog.articles()))
+        entry = _Allowed({doc for doc, meta in self._articles[1].candidates(filters) if filters.accepts(meta)})
+        self._filter_cache[key] = entry
+        while len(self._filter_cache) > FILTER_CACHE:
+            self._filter_cache.popitem(last=False)
+        return entry
+
     def _allowed_docs(self, filters: Filters | None) -> set[str] | None:
         if not filters or filters.empty():
             return None
-        key = self._key(filters)
-        if key not in self._filter_cache:
-            allowed = set()
-            for a in self.store.catalog.articles():
-                meta = {**a, "provinces": "|" + "|".join(a["provinces"]) + "|"}
-                if filters.accepts(meta):
-                    allowed.add(a["doc_id"])
-            if len(self._filter_cache) > 64:
-                self._filter_cache.clear()
-            self._filter_cache[key] = (allowed, None)
-        return self._filter_cache[key][0]
+        return self._allowed(filters).docs
+
+    def _chunk_ids(self, entry: _Allowed) -> list[str]:
+        if entry.ids is None:
+            entry.ids = sorted(self.store.catalog.chunk_ids_of(entry.docs))
+        return entry.ids
 
     def _mask(self, filters: Filters, allowed: set[str]):
         lex = self.store.lexical
-        key = self._key(filters)
-        cached = self._filter_cache.get(key)
-        if cached is None or cached[1] is None or len(cached[1]) != len(lex):
-            mask = lex.mask(self.store.catalog.chunk_ids_of(allowed))
-            self._filter_cache[key] = (allowed, mask)
-            return mask
-        return cached[1]
+        entry = self._allowed(filters)
+        if entry.mask is None or len(entry.mask) != len(lex):
+            entry.mask = lex.mask(self._chunk_ids(entry))
+        return entry.mask
+
+    def _chunk_count(self) -> int:
+        gen = self.store.catalog.generation
+        if self._count is None or self._count[0] != gen:
+            self._count = (gen, self.store.catalog.counts()[1])  # Chroma's count() costs ~10 ms at 100k
+        return self._count[1]
 
     def dense(
         self, query: str, n: int, allowed: set[str] | None, filters: Filters | None = None
     ) -> list[tuple[str, float]]:
-        count = self.store.catalog.counts()[1]  # Chroma's count() costs ~10 ms at 100k chunks
+        count = self._chunk_count()
         if not count or (allowed is not None and not allowed):
             return []
         vec = self.store.embedder.embed_queries([query])
@@ -76,10 +135,7 @@ class HybridRetriever:
         return [(cid, 1.0 - float(d)) for cid, d in zip(res["ids"][0], res["distances"][0])]
 
     def _allowed_ids(self, filters: Filters, allowed: set[str]) -> list[str]:
-        key = ("ids", *self._key(filters))
-        if key not in self._filter_cache:
-            self._filter_cache[key] = (allowed, sorted(self.store.catalog.chunk_ids_of(allowed)))
-        return self._filter_cache[key][1]
+        return self._chunk_ids(self._allowed(filters))
 
     def lexical(
         self, query: str | list[str], n: int, allowed: set[str] | None, filters: Filters | None = None

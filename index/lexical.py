@@ -17,6 +17,7 @@ import re
 import shutil
 import uuid
 from array import array
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
@@ -105,12 +106,10 @@ class LexicalIndex:
         top = top[np.argsort(-scores[top])]
         return [(self.ids[i], float(scores[i])) for i in top if scores[i] > 0]
 
-    def mask(self, chunk_ids: set[str]) -> np.ndarray:
+    def mask(self, chunk_ids: Iterable[str]) -> np.ndarray:
+        """1.0 at the rows of ``chunk_ids`` (ids the index does not hold are ignored), else 0.0."""
         m = np.zeros(len(self.ids), dtype=np.float32)
-        for cid in chunk_ids:
-            row = self._row.get(cid)
-            if row is not None:
-                m[row] = 1.0
+        m[[row for row in map(self._row.get, chunk_ids) if row is not None]] = 1.0
         return m
 
     # persistence: write a fresh folder, then swap it in, so a crash leaves the old one or none.

@@ -30,13 +30,13 @@ class Assistant:
         self.llm = llm
         self.top_k = top_k
         self._extractive: ExtractiveAnswerer | None = None
-        self._generation = -1
+        self._generation: tuple[int, int] | None = None
 
     @property
     def extractive(self) -> ExtractiveAnswerer:
         """Rebuilt when the index changes: word rarity and common places depend on the corpus."""
         store = self.retriever.store
-        gen = store.catalog.generation
+        gen = (store.epoch, store.catalog.generation)  # (epoch: the index was replaced meanwhile)
         if self._extractive is None or gen != self._generation:
             lex = store.lexical
             articles = store.catalog.articles()

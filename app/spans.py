@@ -27,7 +27,9 @@ UNIT_WORDS = r"(?:\s+(?!và\b|của\b|cho\b|để\b|với\b|tại\b|từ\b|trong
 AMOUNT = re.compile(
     r"(?<![\d/.-])\d+(?:[.,]\d+)*\s*%(?:\s*(?:đến|tới|-|–)\s*\d+(?:[.,]\d+)*\s*%)?"
     r"|(?<![\d/.-])\d+(?:[.,]\d+)*(?:\s*(?:đến|tới|-|–)\s*\d+(?:[.,]\d+)*)?" + UNIT_WORDS
-    + r"|(?<![\w])(?:một|hai|ba|bốn|năm|sáu|bảy|tám|chín|mười)(?!\s+(?:số|vài|trong|cách)\b)" + UNIT_WORDS
+    # number words; "năm" is also "year" ("năm nay", "năm qua", "năm 2019"), "ba" also "father"
+    + r"|(?<![\w])(?:một|hai|ba|bốn|năm(?!\s+(?:nay|qua|trước|sau|tới|ngoái|đó|này|ấy|học|\d))|sáu|bảy|tám|chín|mười)"
+    r"(?!\s+(?:số|vài|trong|cách)\b)" + UNIT_WORDS
 )
 MONEY_UNITS = ("dong", "usd", "vnd")
 # "tại Hà Nội", "tại trụ sở HĐND-UBND": not "tại Hội nghị", "tại đây", "ở các địa phương"

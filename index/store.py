@@ -19,6 +19,7 @@ from __future__ import annotations
 import fcntl
 import json
 import logging
+import os
 import shutil
 import threading
 import time
@@ -96,6 +97,7 @@ class Store:
         self.client = connect_chroma(self.home, chroma_url)
         self.collection = self._open_collection(collection)
         self.catalog_db = self._open_catalog()
+        self._catalog_file = self._catalog_identity()
         self._chroma_gen = self.catalog_db.generation  # the catalog generation our Chroma handle has seen
         self._lexical: LexicalIndex | None = None
         self._checked = 0.0
@@ -103,6 +105,7 @@ class Store:
         self._pull_lock = threading.Lock()
         self._lexical_lock = threading.Lock()
         self._reopen_lock = threading.Lock()
+        self.epoch = 0  # bumped when the index was replaced under this process (caches keyed on it)
         # The catalog mirrors one collection; a home reused with another server or collection
         # (or switched between embedded and server mode) would otherwise pair rows with absent vectors.
         source = f"{chroma_url or 'embedded'}#{collection}"
@@ -121,10 +124,44 @@ class Store:
 
     @property
     def catalog(self) -> Catalog:
-        """The local catalog; in server mode brought up to date with the shared collection first."""
-        if self.chroma_url and not self._writing and time.monotonic() - self._checked > server_sync.CHECK_EVERY:
-            self._check_remote()
+        """The local catalog; in server mode brought up to date with the shared collection first,
+        embedded, reopened when another process has reset the index and built a new one."""
+        if self.chroma_url:
+            if not self._writing and time.monotonic() - self._checked > server_sync.CHECK_EVERY:
+                self._check_remote()
+        elif not self._writing:
+            self._check_replaced()  # one stat() call
         return self.catalog_db
+
+    def _catalog_identity(self) -> tuple[int, int] | None:
+        try:
+            st = os.stat(self.home / "catalog.sqlite")
+        except FileNotFoundError:
+            return None
+        return st.st_dev, st.st_ino
+
+    def _check_replaced(self) -> None:
+        """`hoidap index reset` in another process deletes the catalog and the collection under a
+        running chat; a later ingest makes new ones. Follow them (or say what happened)."""
+        now = self._catalog_identity()
+        if now == self._catalog_file:
+            return
+        with self._reopen_lock:
+            now = self._catalog_identity()
+            if now == self._catalog_file:
+                return
+            if now is None:
+                raise IndexUnavailable(
+                    f"the index in {self.home} was reset: add articles with `hoidap ingest PATH`"
+                )
+            log.warning("the index in %s was reset and rebuilt by another process: reopening it", self.home)
+            # (the old catalog is left to the garbage collector: a thread may be mid-query on it)
+            self.catalog_db = self._open_catalog()
+            self._catalog_file = now
+            self._lexical = None
+            self.epoch += 1
+            self._chroma_gen = -1  # forces the Chroma handle to be reopened
+        self._reopen_chroma()
 
     def _check_remote(self) -> None:
         if not self._pull_lock.acquire(blocking=False):
@@ -319,7 +356,7 @@ class Store:
     # query filtered by ids then fails with "Error finding id" until the handle is reopened. The
     # catalog's generation says when another process has written; adds alone stay visible.
     def _follow_other_writers(self) -> None:
-        if self.catalog_db.generation != self._chroma_gen:
+        if self.catalog.generation != self._chroma_gen:  # (``catalog``: a reset index is followed too)
             self._reopen_chroma()
 
     def _reopen_chroma(self, failed=None) -> None:

@@ -179,6 +179,16 @@ def test_at_the_conference_is_not_a_place(assistant):
     assert assistant.answer("Hội nghị Hà Nội – Thanh Hóa diễn ra ở đâu?").refused
 
 
+def test_nam_is_five_only_when_it_counts_something():
+    from app import spans
+
+    def amounts(s):
+        return [s[a:b] for a, b in spans.amounts(s)]
+
+    assert amounts("Giá vải năm nay đạt 20 nghìn đồng mỗi kilogram.") == ["20 nghìn đồng"]
+    assert amounts("Hà Nội hỗ trợ năm tỷ đồng") == ["năm tỷ đồng"]
+
+
 def test_event_period_parsing():
     from app.question import parse
 

@@ -138,3 +138,40 @@ def test_an_open_index_follows_an_ingest_run_by_another_process(tmp_path, sample
     assert all(c.chunk_id in live for c in answer.citations)
     _, hits = reader.retrieve("hội nghị sơ kết tổ chức vào tháng mấy", k=5)
     assert any(added in h.text for h in hits)
+
+
+def test_an_open_index_follows_a_reset_and_rebuild_by_another_process(tmp_path, sample_home, sample_store):
+    """`hoidap index reset` and a new ingest while the chat runs: the chat first says the index
+    was reset (no traceback, no stale answer), then answers from the new index, no restart."""
+    import os
+    import subprocess
+    import sys
+
+    from app.factory import build_assistant
+    from ingest.errors import IndexUnavailable
+
+    home = tmp_path / "home"
+    shutil.copytree(sample_home, home, ignore=shutil.ignore_patterns(".lock"))
+    reader = build_assistant(Settings(home=home), store=Store(home, sample_store.embedder))
+    assert "Bùi Xuân Hòa" in reader.answer("Ai chủ trì hội nghị ở Thái Nguyên?").answer
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HOIDAP_", "SLACK_"))}
+    env["HOIDAP_HOME"] = str(home)
+
+    def hoidap(*args: str) -> None:
+        done = subprocess.run([sys.executable, "-c", "from app.cli import main; main()", *args],
+                              env=env, capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr
+
+    hoidap("index", "reset", "--yes")
+    with pytest.raises(IndexUnavailable, match="was reset"):
+        reader.answer("Ai chủ trì hội nghị ở Thái Nguyên?")
+
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    for name, text in SMALL.items():
+        (folder / name).write_text(text, "utf-8")
+    hoidap("ingest", str(folder))
+    ans = reader.answer("Ai chủ trì buổi lễ ký kết?")
+    assert "Trần Văn Minh" in ans.answer and ans.citations
+    assert reader.answer("Ai chủ trì hội nghị ở Thái Nguyên?").refused  # the old index is gone

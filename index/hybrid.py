@@ -69,12 +69,18 @@ class HybridRetriever:
         self.mode = mode
         # Per index generation: the articles' filter metadata, the chunk count, and what each
         # recent filter allows (one question rarely comes alone with its filter).
-        self._articles: tuple[int, _Articles] | None = None
-        self._count: tuple[int, int] | None = None
+        self._articles: tuple[tuple, _Articles] | None = None
+        self._count: tuple[tuple, int] | None = None
         self._filter_cache: OrderedDict[tuple, _Allowed] = OrderedDict()
 
+    def _generation(self) -> tuple[int, int]:
+        # the epoch changes when another process reset the index and built a new one, whose
+        # generation numbers start again (read after ``catalog``, which notices that)
+        generation = self.store.catalog.generation
+        return self.store.epoch, generation
+
     def _key(self, filters: Filters) -> tuple:
-        return (self.store.catalog.generation, filters.source, filters.province, filters.date_from, filters.date_to,
+        return (self._generation(), filters.source, filters.province, filters.date_from, filters.date_to,
                 filters.event_year, filters.event_month)
 
     def _allowed(self, filters: Filters) -> _Allowed:
@@ -110,7 +116,7 @@ class HybridRetriever:
         return entry.mask
 
     def _chunk_count(self) -> int:
-        gen = self.store.catalog.generation
+        gen = self._generation()
         if self._count is None or self._count[0] != gen:
             self._count = (gen, self.store.catalog.counts()[1])  # Chroma's count() costs ~10 ms at 100k
         return self._count[1]

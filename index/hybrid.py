@@ -8,6 +8,7 @@ input. A passage that both sides rank well wins.
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict, defaultdict
 
 from index.store import Store
@@ -72,6 +73,7 @@ class HybridRetriever:
         self._articles: tuple[tuple, _Articles] | None = None
         self._count: tuple[tuple, int] | None = None
         self._filter_cache: OrderedDict[tuple, _Allowed] = OrderedDict()
+        self._cache_lock = threading.Lock()
 
     def _generation(self) -> tuple[int, int]:
         # the epoch changes when another process reset the index and built a new one, whose
@@ -85,17 +87,20 @@ class HybridRetriever:
 
     def _allowed(self, filters: Filters) -> _Allowed:
         key = self._key(filters)
-        entry = self._filter_cache.get(key)
-        if entry is not None:
-            self._filter_cache.move_to_end(key)
-            return entry
+        with self._cache_lock:  # concurrent requests share the cache (and evict from it)
+            entry = self._filter_cache.get(key)
+            if entry is not None:
+                self._filter_cache.move_to_end(key)
+                return entry
         gen = key[0]
-        if self._articles is None or self._articles[0] != gen:
-            self._articles = (gen, _Articles(self.store.catalog.articles()))
-        entry = _Allowed({doc for doc, meta in self._articles[1].candidates(filters) if filters.accepts(meta)})
-        self._filter_cache[key] = entry
-        while len(self._filter_cache) > FILTER_CACHE:
-            self._filter_cache.popitem(last=False)
+        articles = self._articles
+        if articles is None or articles[0] != gen:
+            articles = self._articles = (gen, _Articles(self.store.catalog.articles()))
+        entry = _Allowed({doc for doc, meta in articles[1].candidates(filters) if filters.accepts(meta)})
+        with self._cache_lock:
+            self._filter_cache[key] = entry
+            while len(self._filter_cache) > FILTER_CACHE:
+                self._filter_cache.popitem(last=False)
         return entry
 
     def _allowed_docs(self, filters: Filters | None) -> set[str] | None:

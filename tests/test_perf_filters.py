@@ -58,3 +58,14 @@ def test_mask_ignores_unknown_ids(sample_store):
     m = lex.mask([lex.ids[0], "no-such-chunk", lex.ids[-1]])
     assert m.dtype == np.float32 and m.sum() == (1.0 if len(lex) == 1 else 2.0)
     assert m[0] == m[-1] == 1.0 and not lex.mask([]).any()
+
+
+def test_filter_cache_follows_an_index_replaced_by_another_process(sample_store, monkeypatch):
+    """A reset + rebuild elsewhere starts generations again; the store's epoch tells them apart."""
+    f = Filters(province=sorted({p for a in sample_store.catalog.articles() for p in a["provinces"]})[0])
+    retriever = HybridRetriever(sample_store)
+    first = retriever._allowed(f)
+    assert retriever._allowed(f) is first
+    monkeypatch.setattr(sample_store, "epoch", sample_store.epoch + 1)
+    again = retriever._allowed(f)
+    assert again is not first and again.docs == first.docs

@@ -5,8 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-# "21-6", "9/6", "29.6", "6-6-2019": day, month, optional year, as the lead of an article writes them
-_WRITTEN_DATE = re.compile(r"(\d{1,2})\s*[-/.]\s*(\d{1,2})(?:\s*[-/.]\s*(\d{4}))?")
+from ingest.metadata import LEAD_DATE
 
 
 @dataclass
@@ -67,7 +66,7 @@ def event_period(meta: dict) -> tuple[int | None, int | None]:
     iso = meta.get("event_date") or ""
     if re.fullmatch(r"\d{4}-\d{2}-\d{2}", iso):
         return int(iso[:4]), int(iso[5:7])
-    m = _WRITTEN_DATE.search(meta.get("event_date_text") or "")
+    m = LEAD_DATE.match(meta.get("event_date_text") or "")  # the text that regex found at ingest
     if m and 1 <= int(m.group(2)) <= 12:
         return (int(m.group(3)) if m.group(3) else None), int(m.group(2))
     return None, None

@@ -27,6 +27,8 @@ class Draft:
     question_type: str | None = None
     warnings: list[str] = field(default_factory=list)
     mode: str = "extractive"
+    # "answer": a short answer; "closest": no answer, the nearest sentence quoted; "refused"
+    outcome: str = ""
 
 
 class Answerer(Protocol):

@@ -44,6 +44,9 @@ class Answer(BaseModel):
     rewritten_question: str | None = None
     question_type: str | None = None
     mode: str = "extractive"  # or "llm"
+    # "answer" (a short answer), "closest" (no answer; the nearest sentence is quoted for the
+    # reader to judge, and ``refused`` is true), or "refused"
+    outcome: str = "answer"
     warnings: list[str] = Field(default_factory=list)
 
     def to_json(self) -> dict:

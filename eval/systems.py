@@ -103,9 +103,12 @@ def cache_queries(store: Store) -> Store:
 
 def fresh(assistant) -> None:
     """Forget cached queries so the next timed answer embeds its question for real."""
-    clear = getattr(getattr(getattr(assistant, "retriever", None), "store", None), "embedder", None)
+    retriever = getattr(assistant, "retriever", None)
+    clear = getattr(getattr(retriever, "store", None), "embedder", None)
     if isinstance(clear, QueryCache):
         clear.clear()
+    if hasattr(retriever, "forget_queries"):
+        retriever.forget_queries()
 
 
 def _dense_text(question: str, history: list[dict]) -> str:

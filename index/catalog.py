@@ -14,6 +14,8 @@ import threading
 from collections.abc import Iterable
 from pathlib import Path
 
+import numpy as np
+
 from ingest.errors import IndexUnavailable
 from ingest.models import Article, Chunk
 
@@ -31,6 +33,9 @@ CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
 -- 2-3x faster for a province's ~1,600 chunks at 100,000
 CREATE INDEX IF NOT EXISTS chunks_doc_chunk ON chunks(doc_id, chunk_id);
 CREATE TABLE IF NOT EXISTS state (k TEXT PRIMARY KEY, v TEXT);
+-- each chunk's sentence vectors (float16, one row of ``dim`` per sentence), for the reader's
+-- question-sentence similarity; apart from ``chunks`` so an index built before them still opens
+CREATE TABLE IF NOT EXISTS sentvecs (chunk_id TEXT PRIMARY KEY, dim INTEGER, vecs BLOB);
 """
 
 
@@ -103,7 +108,34 @@ class Catalog:
             for d in doc_ids:
                 self._db.execute("DELETE FROM chunks WHERE doc_id=?", (d,))
                 self._db.execute("DELETE FROM articles WHERE doc_id=?", (d,))
+            self._db.execute("DELETE FROM sentvecs WHERE chunk_id NOT IN (SELECT chunk_id FROM chunks)")
             self._bump()
+
+    # -- sentence vectors ------------------------------------------------------------------
+    def without_sentence_vectors(self, chunk_ids: list[str]) -> set[str]:
+        """Those of ``chunk_ids`` that have no stored sentence vectors yet."""
+        have: set[str] = set()
+        for i in range(0, len(chunk_ids), 500):
+            part = chunk_ids[i : i + 500]
+            q = f"SELECT chunk_id FROM sentvecs WHERE chunk_id IN ({','.join('?' * len(part))})"
+            have.update(r[0] for r in self._db.execute(q, part))
+        return set(chunk_ids) - have
+
+    def put_sentence_vectors(self, rows: dict[str, np.ndarray]) -> None:
+        if not rows:
+            return
+        with self._lock, self._db:
+            self._db.executemany(
+                "INSERT OR REPLACE INTO sentvecs VALUES (?,?,?)",
+                [(cid, int(v.shape[1]) if v.ndim == 2 else 0, pack_vectors(v)) for cid, v in rows.items()],
+            )
+
+    def sentence_vectors(self, chunk_ids: list[str]) -> dict[str, np.ndarray]:
+        """chunk id -> (sentences x dim) float32 array, for the chunks that have them."""
+        if not chunk_ids:
+            return {}
+        q = f"SELECT chunk_id, dim, vecs FROM sentvecs WHERE chunk_id IN ({','.join('?' * len(chunk_ids))})"
+        return {cid: unpack_vectors(blob, dim) for cid, dim, blob in self._db.execute(q, chunk_ids) if dim}
 
     def articles(self) -> list[dict]:
         """Every article's row, by path. Cached until the catalog changes (any process bumps
@@ -185,10 +217,14 @@ class Catalog:
         with self._lock, self._db:
             self._db.execute("INSERT OR REPLACE INTO state(k, v) VALUES(?, ?)", (key, value))
 
-    def replace_all(self, articles: list[tuple], chunks: list[tuple], state: dict[str, str]) -> None:
+    def replace_all(
+        self, articles: list[tuple], chunks: list[tuple], state: dict[str, str], vectors: Iterable[tuple] = ()
+    ) -> None:
         """Swap the whole catalog for raw rows (rebuilt from Chroma) in one transaction, so
         readers in other processes see the old catalog or the new one, never a mix."""
         with self._lock, self._db:
+            self._db.execute("DELETE FROM sentvecs")
+            self._db.executemany("INSERT OR REPLACE INTO sentvecs VALUES (?,?,?)", list(vectors))
             self._db.execute("DELETE FROM chunks")
             self._db.execute("DELETE FROM articles")
             self._db.executemany("INSERT OR REPLACE INTO articles VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", articles)
@@ -200,3 +236,12 @@ class Catalog:
         a = self._db.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
         c = self._db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
         return a, c
+
+
+def pack_vectors(v: np.ndarray) -> bytes:
+    """float16 bytes: half the size, and cosine similarities change by < 1e-3."""
+    return np.asarray(v, dtype=np.float16).tobytes()
+
+
+def unpack_vectors(blob: bytes, dim: int) -> np.ndarray:
+    return np.frombuffer(blob, dtype=np.float16).reshape(-1, dim).astype(np.float32)

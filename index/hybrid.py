@@ -16,6 +16,7 @@ from index.types import Filters, Hit, event_period
 
 RRF_K = 60
 POOL = 50  # candidates taken from each side before fusion
+QUERY_CACHE = 64  # query vectors kept (retrieval embeds a question, the reader reuses it)
 FILTER_CACHE = 128  # filters whose allowed chunks are kept (a mask is 4 bytes a chunk)
 
 
@@ -74,6 +75,7 @@ class HybridRetriever:
         self._count: tuple[tuple, int] | None = None
         self._filter_cache: OrderedDict[tuple, _Allowed] = OrderedDict()
         self._cache_lock = threading.Lock()
+        self._queries: OrderedDict[str, object] = OrderedDict()
 
     def _generation(self) -> tuple[int, int]:
         # the epoch changes when another process reset the index and built a new one, whose
@@ -132,7 +134,7 @@ class HybridRetriever:
         count = self._chunk_count()
         if not count or (allowed is not None and not allowed):
             return []
-        vec = self.store.embedder.embed_queries([query])
+        vec = self.query_vector(query)[None, :]
         kw = {}
         if allowed is not None:
             # an id list is 3-6x faster in Chroma than a where-filter on doc_id
@@ -144,6 +146,26 @@ class HybridRetriever:
             n = min(n, len(ids))
         res = self.store._chroma("query", query_embeddings=vec, n_results=min(n, count), include=["distances"], **kw)
         return [(cid, 1.0 - float(d)) for cid, d in zip(res["ids"][0], res["distances"][0])]
+
+    def query_vector(self, query: str):
+        """The query's embedding, kept for the few latest queries: the reader compares the same
+        question with each evidence sentence after retrieval has embedded it."""
+        with self._cache_lock:
+            vec = self._queries.get(query)
+            if vec is not None:
+                self._queries.move_to_end(query)
+                return vec
+        vec = self.store.embedder.embed_queries([query])[0]
+        with self._cache_lock:
+            self._queries[query] = vec
+            while len(self._queries) > QUERY_CACHE:
+                self._queries.popitem(last=False)
+        return vec
+
+    def forget_queries(self) -> None:
+        """Drop the kept query vectors (benchmarks time a question's embedding for real)."""
+        with self._cache_lock:
+            self._queries.clear()
 
     def _allowed_ids(self, filters: Filters, allowed: set[str]) -> list[str]:
         return self._chunk_ids(self._allowed(filters))
@@ -187,6 +209,7 @@ class HybridRetriever:
     ) -> list[Hit]:
         """Hits for ``chunk_ids`` in that order, read from the catalog."""
         rows = self.store.catalog.chunks(chunk_ids)
+        vectors = self.store.catalog.sentence_vectors(chunk_ids)
         hits = []
         for cid in chunk_ids:
             row = rows.get(cid)
@@ -197,6 +220,7 @@ class HybridRetriever:
                     chunk_id=cid, doc_id=row["doc_id"], text=row["text"], start=row["start"], end=row["end"],
                     score=(scores or {}).get(cid, 0.0), meta=row["meta"], sentences=row["sentences"],
                     tags=row["tags"], dense_rank=(d_rank or {}).get(cid), lexical_rank=(l_rank or {}).get(cid),
+                    vectors=vectors.get(cid),
                 )
             )
         return hits

@@ -30,6 +30,7 @@ but each may miss the other's changes in its local catalog until the next stamp.
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 import time
@@ -91,8 +92,8 @@ def pull(store: Store) -> int:
         if len(page["ids"]) < PAGE:
             break
         offset += PAGE
-    articles, chunks = _catalog_rows(rows)
-    store.catalog_db.replace_all(articles, chunks, {"remote": json.dumps([stamp, count])})
+    articles, chunks, vectors = _catalog_rows(rows)
+    store.catalog_db.replace_all(articles, chunks, {"remote": json.dumps([stamp, count])}, vectors)
     log.info(
         "pulled %d articles, %d chunks from %s in %.1f s",
         len(articles), len(chunks), store.chroma_url, time.perf_counter() - t0,
@@ -100,12 +101,12 @@ def pull(store: Store) -> int:
     return len(chunks)
 
 
-def _catalog_rows(rows: dict[str, dict]) -> tuple[list[tuple], list[tuple]]:
+def _catalog_rows(rows: dict[str, dict]) -> tuple[list[tuple], list[tuple], list[tuple]]:
     by_doc: dict[str, list[tuple[str, dict]]] = {}
     for cid, m in rows.items():
         if m.get("doc_id"):
             by_doc.setdefault(m["doc_id"], []).append((cid, m))
-    articles, chunks = [], []
+    articles, chunks, vectors = [], [], []
     for doc_id, items in by_doc.items():
         newest = max(items, key=lambda it: float(it[1].get("ts") or 0))[1]
         items = [it for it in items if it[1].get("hash", "") == newest.get("hash", "")]
@@ -124,4 +125,6 @@ def _catalog_rows(rows: dict[str, dict]) -> tuple[list[tuple], list[tuple]]:
                 cid, doc_id, ordinal, int(cm.get("start", 0)), int(cm.get("end", 0)), cm["text"],
                 json.dumps(ann.get("s", [])), json.dumps(ann.get("t", []), ensure_ascii=False),
             ))
-    return articles, chunks
+            if ann.get("v"):  # the sentence vectors, float16 bytes in base64 (see Store._chunk_meta)
+                vectors.append((cid, int(ann.get("d") or 0), base64.b64decode(ann["v"])))
+    return articles, chunks, vectors

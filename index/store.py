@@ -294,6 +294,7 @@ class Store:
             }
             for a, _, key, _ in pending
         }
+        svecs = self._sentence_vectors(all_chunks)
         if new:
             vectors = self.embedder.embed_passages([c.text for c in new])
             self._chroma(
@@ -301,13 +302,14 @@ class Store:
                 ids=[c.chunk_id for c in new],
                 embeddings=vectors,
                 documents=[c.text for c in new],
-                metadatas=[self._chunk_meta(c, metas[c.doc_id]) for c in new],
+                metadatas=[self._chunk_meta(c, metas[c.doc_id], svecs.get(c.chunk_id)) for c in new],
             )
         reused = [c for c in all_chunks if c.chunk_id in have]
         if reused:  # offsets or article metadata may have moved
+            known = {**self.catalog.sentence_vectors([c.chunk_id for c in reused]), **svecs}
             self._chroma(
                 "update", ids=[c.chunk_id for c in reused],
-                metadatas=[self._chunk_meta(c, metas[c.doc_id]) for c in reused],
+                metadatas=[self._chunk_meta(c, metas[c.doc_id], known.get(c.chunk_id)) for c in reused],
             )
         report.chunks_embedded += len(new)
         report.chunks_reused += len(reused)
@@ -320,14 +322,33 @@ class Store:
                 report.updated += 1
             else:
                 report.added += 1
+        self.catalog.put_sentence_vectors(svecs)
+
+    def _sentence_vectors(self, chunks: list) -> dict:
+        """Sentence vectors for the chunks that have none stored yet (new ones, and chunks of an
+        index built before the reader used them). The reader compares the question with each
+        sentence, across languages; one embedding per distinct sentence, none at query time."""
+        import numpy as np
+
+        todo = self.catalog.without_sentence_vectors([c.chunk_id for c in chunks])
+        todo_chunks = [c for c in chunks if c.chunk_id in todo and c.sentences]
+        texts = list(dict.fromkeys(c.text[a:b] for c in todo_chunks for a, b in c.sentences))
+        if not texts:
+            return {}
+        vec = dict(zip(texts, self.embedder.embed_passages(texts)))
+        return {c.chunk_id: np.stack([vec[c.text[a:b]] for a, b in c.sentences]) for c in todo_chunks}
 
     @staticmethod
-    def _chunk_meta(c, article_meta: dict) -> dict:
+    def _chunk_meta(c, article_meta: dict, svecs=None) -> dict:
         # Chroma keeps everything needed to rebuild the catalog from it (server mode, repair).
-        return {
-            **article_meta, "start": c.start, "end": c.end,
-            "ann": json.dumps({"s": c.sentences, "t": c.tags}, ensure_ascii=False),
-        }
+        ann = {"s": c.sentences, "t": c.tags}
+        if svecs is not None:
+            import base64
+
+            from index.catalog import pack_vectors
+
+            ann |= {"d": int(svecs.shape[1]), "v": base64.b64encode(pack_vectors(svecs)).decode("ascii")}
+        return {**article_meta, "start": c.start, "end": c.end, "ann": json.dumps(ann, ensure_ascii=False)}
 
     def _existing_ids(self, ids: list[str]) -> list[str]:
         out: list[str] = []

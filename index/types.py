@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from ingest.metadata import LEAD_DATE
 
@@ -21,6 +22,7 @@ class Hit:
     tags: list[list[tuple[str, str]]] = field(default_factory=list)  # (word, POS) per sentence
     dense_rank: int | None = None
     lexical_rank: int | None = None
+    vectors: Any = None  # (sentences x dim) sentence vectors when the index has them (numpy)
 
     @property
     def title(self) -> str:

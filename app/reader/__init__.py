@@ -1,0 +1,198 @@
+"""The reader: the default, extractive answerer. Question -> evidence sentences -> candidate
+answers -> one of three replies.
+
+1. Every sentence of the retrieved passages gets the probability that it holds the answer
+   (``app.reader.evidence`` features, ``app.reader.model`` weights learned on training splits).
+2. In the best few sentences, candidates of the asked kind (people, names, organisations,
+   places, dates, amounts with units, scores, reasons, phrases) get the probability that they
+   are the answer.
+3. The reply: a short answer when the best candidate is likely enough; otherwise "the closest
+   the articles come is: …" quoting the best sentence when it is likely enough to matter; and
+   otherwise a refusal. Both thresholds are calibrated on training data, never hand-set.
+
+Every part is general to news: no article, place or person of any corpus is known here. The
+few facts about the corpus it uses (how rare a word is, which places most articles share)
+come from the index.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable
+
+import numpy as np
+
+from app.answerer import Cited, Draft
+from app.reader import compose
+from app.reader.evidence import MAX_SENTENCES, Candidate, Evidence, Sentence, kinds_for
+from app.reader.model import ReaderModel, load
+from app.reader.question import MAX_CHARS, Question, detect_language, parse
+from index.types import Hit
+from ingest.textutil import fold
+
+MAX_LIST = 8  # names in one answer
+GATHER_ARTICLES = 12
+
+__all__ = ["Reader", "Question", "parse", "detect_language", "MAX_CHARS"]
+
+
+class Reader:
+    name = "extractive"
+
+    def __init__(
+        self,
+        doc_freq: Callable[[list[str]], dict[str, int]] | None = None,
+        n_docs: int = 1,
+        common_places: set[str] | None = None,
+        model: ReaderModel | None = None,
+    ) -> None:
+        self.evidence = Evidence(doc_freq, n_docs)
+        # places named in most articles don't tell articles apart (from the index, per corpus)
+        self.common_places = common_places or set()
+        self.model = model or load()
+
+    # -- the Answerer interface --------------------------------------------------------------
+    def answer(self, question: str, hits: list[Hit], history: list[dict], language: str | None = None) -> Draft:
+        q = parse(question, history)
+        if language:
+            q.language = language
+        return self.answer_parsed(q, hits)
+
+    def answer_parsed(self, q: Question, hits: list[Hit], qvec: np.ndarray | None = None) -> Draft:
+        draft = self._read(q, hits, qvec)
+        draft.question_type = q.qtype
+        return draft
+
+    # -- scoring (also what ``eval.fit_reader`` fits on) -------------------------------------
+    def score(self, q: Question, hits: list[Hit], qvec: np.ndarray | None) -> tuple[list[Sentence], list[Candidate]]:
+        """Sentences ranked by the probability they hold the answer, and the candidates of the
+        best ones ranked by the probability they are it."""
+        sents = self.evidence.sentences(q, hits, qvec)
+        for s in sents:
+            s.logit = self.model.sentence.logit(s.feats)
+            s.prob = 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, s.logit))))
+        sents.sort(key=lambda s: -s.prob)
+        best = sents[:GATHER_ARTICLES * 2] if q.plural else sents[:MAX_SENTENCES]
+        cands = self.evidence.candidates(q, best)
+        for c in cands:
+            c.prob = self.model.span.prob(c.feats)
+        cands.sort(key=lambda c: -c.prob)
+        return sents, cands
+
+    def _places_ok(self, q: Question, hits: list[Hit]) -> tuple[list[Hit], list[str]]:
+        """Only passages of articles that name the (uncommon) places the question names."""
+        places = [p for p in q.provinces if p not in self.common_places]
+        return [h for h in hits if all(f"|{fold(p)}|" in fold(h.meta.get("provinces", "")) for p in places)], places
+
+    def _read(self, q: Question, hits: list[Hit], qvec) -> Draft:
+        lang = q.language
+        hits, places = self._places_ok(q, hits)
+        if not hits:
+            msg = compose.REFUSAL_PLACE[lang].format(place=", ".join(places)) if places else compose.REFUSAL[lang]
+            return _refuse(q, msg)
+        sents, cands = self.score(q, hits, qvec)
+        if not sents:
+            return _refuse(q)
+        if q.qtype == "yesno":
+            return self._yesno(q, sents) or self._closest_or_refuse(q, sents)
+        if q.plural:
+            return self._gather(q, cands) or self._closest_or_refuse(q, sents)
+        if cands and cands[0].prob >= self.model.answer_threshold:
+            return _compose(q, self._together(q, cands))
+        return self._closest_or_refuse(q, sents)
+
+    def _together(self, q: Question, cands: list[Candidate]) -> list[Candidate]:
+        """The best candidate and, for people and names, the others of its sentence that are
+        nearly as likely (co-chairs, the two drivers): one list, in the sentence's order."""
+        top = cands[0]
+        if top.kind not in ("person", "name", "org", "place") or q.ordinal:
+            return [top]
+        bar = max(self.model.answer_threshold, 0.5 * top.prob)
+        same = [c for c in cands if c.sentence is top.sentence and c.kind == top.kind and c.prob >= bar]
+        same = [c for i, c in enumerate(same) if not any(_overlaps(c, d) for d in same[:i])]
+        return sorted(same, key=lambda c: c.span[0])[:MAX_LIST]
+
+    def _closest_or_refuse(self, q: Question, sents: list[Sentence]) -> Draft:
+        top = sents[0]
+        if top.prob < self.model.closest_threshold:
+            return _refuse(q)
+        text = compose.CLOSEST[q.language].format(quote=top.text.strip())
+        return Draft(text=text, cited=[Cited(top.hit, top.span, None)], refused=True, outcome="closest")
+
+    def _gather(self, q: Question, cands: list[Candidate]) -> Draft | None:
+        """One answer per article: "which provinces received 3 tỷ đồng?"."""
+        picked: dict[str, Candidate] = {}
+        for c in cands:
+            if c.prob < self.model.answer_threshold:
+                break
+            doc = c.sentence.hit.doc_id
+            if doc in picked or any(fold(c.text) == fold(p.text) for p in picked.values()):
+                continue
+            picked[doc] = c
+        if not picked:
+            return None
+        return _compose(q, list(picked.values()), per_sentence=True)
+
+    def _yesno(self, q: Question, sents: list[Sentence]) -> Draft | None:
+        """Yes when the best sentence says what the question says (its numbers included); no,
+        with what the article says instead, when that sentence gives another number."""
+        top = sents[0]
+        if top.prob < self.model.answer_threshold:
+            return None
+        yes, no = {"vi": ("Có", "Không"), "en": ("Yes", "No")}[q.language]
+        missing = [n for n in q.numbers if not re.search(rf"(?<![\d.,]){re.escape(n)}(?![\d])", top.text)]
+        if missing:
+            from app.reader import spans as sp
+
+            amounts = [top.text[a:b] for a, b in sp.amounts(top.text)]
+            if not amounts:
+                return None
+            said = {"vi": "bài báo nêu", "en": "the article says"}[q.language]
+            head = f"{no}: {said} {amounts[0]} [1]."
+        elif top.feats.get("lex", 0) >= 0.7 or (q.language == "en" and top.feats.get("anchors", 0) >= 1.0):
+            head = f"{yes} [1]."
+        else:
+            return None
+        return Draft(text=f"{head}\n\n> {top.text} [1]", cited=[Cited(top.hit, top.span, None)])
+
+
+def _overlaps(a: Candidate, b: Candidate) -> bool:
+    return a.span[0] < b.span[1] and b.span[0] < a.span[1]
+
+
+def _refuse(q: Question, msg: str | None = None) -> Draft:
+    return Draft(text=msg or compose.REFUSAL[q.language], refused=True, question_type=q.qtype, outcome="refused")
+
+
+def _compose(q: Question, items: list[Candidate], per_sentence: bool = False) -> Draft:
+    """The short answer with [n] markers, then each supporting sentence quoted once."""
+    lang = q.language
+    sentences: list[Sentence] = []
+    for c in items:
+        if all(c.sentence is not s for s in sentences):
+            sentences.append(c.sentence)
+    cited = []
+    for s in sentences:
+        mine = [c for c in items if c.sentence is s]
+        a = min(c.span[0] for c in mine)
+        b = max(c.span[1] for c in mine)
+        cited.append(Cited(s.hit, s.span, (s.span[0] + a, s.span[0] + b)))
+    marker = {id(s): n for n, s in enumerate(sentences, 1)}
+    heads: list[str] = []
+    if per_sentence:
+        for c in items:
+            heads.append(f"{compose.render(c.text, c.kind, lang)} [{marker[id(c.sentence)]}]")
+        first = compose.join(heads, lang)
+    else:
+        names = [compose.render(c.text, c.kind, lang) for c in items]
+        names = list(dict.fromkeys(names))
+        markers = "".join(f"[{marker[id(s)]}]" for s in sentences)
+        first = f"{compose.join(names, lang)} {markers}"
+    if len(items) == 1 and items[0].kind in ("clause", "reason", "phrase") and lang == "en":
+        first = f"According to the article: {first}"
+    lines = [first if compose.ended(first) else first + "."]
+    for s in sentences:
+        if fold(s.text.strip(" .")) != fold(" ".join(c.text for c in items if c.sentence is s).strip(" .")):
+            lines.append(f"> {s.text.strip()} [{marker[id(s)]}]")
+    return Draft(text="\n\n".join(lines), cited=cited, outcome="answer")

@@ -1,0 +1,309 @@
+"""Evidence: every sentence of the retrieved passages, and the candidate answers inside the best
+ones, each described by features that carry across subjects and languages.
+
+Sentence features: folded lexical overlap with the question (IDF-weighted, question words out),
+word pairs in common, the dense similarity of the question to the sentence (cross-lingual: the
+sentence vectors are computed at ingest), the passage's rank, whether the sentence holds a
+candidate of the asked kind, the names and numbers the question gives. Candidate features:
+the kind, how far the candidate is from the question's words in the sentence, whether it
+repeats the question, its unit against the unit asked, its title against the role asked.
+The weights of both come from ``app.reader.model``; nothing here is tuned by hand to a corpus.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from app.reader import spans as sp
+from app.reader.question import Question
+from app.reader.words import content, syllables, units
+from index.types import Hit
+from ingest.textutil import fold
+
+MAX_HITS = 8  # passages read
+MAX_SENTENCES = 4  # best sentences whose candidates are weighed
+
+# the kinds of candidate each question wants, the first being the best fit
+KINDS = {
+    "who": ("person", "name", "org"),
+    "when": ("date",),
+    "where": ("place", "name"),
+    "how_many": ("amount",),
+    "why": ("reason", "clause"),
+    "what": ("phrase", "clause", "name", "person", "org", "amount", "date", "place"),
+    "yesno": (),
+}
+WANTS = {"org": ("org", "name"), "score": ("score",), "duration": ("amount",), "money": ("amount",),
+         "percent": ("amount",), "purpose": ("reason", "clause"), "year": ("date",), "month": ("date",),
+         "time": ("date",)}
+
+
+@dataclass
+class Sentence:
+    hit: Hit
+    rank: int  # of the passage
+    index: int  # of the sentence in the passage
+    span: tuple[int, int]  # in hit.text
+    tags: list | None
+    feats: dict[str, float] = field(default_factory=dict)
+    prob: float = 0.0
+    logit: float = 0.0
+
+    @property
+    def text(self) -> str:
+        return self.hit.text[self.span[0]:self.span[1]]
+
+
+@dataclass
+class Candidate:
+    sentence: Sentence
+    span: tuple[int, int]  # in the sentence
+    kind: str
+    feats: dict[str, float] = field(default_factory=dict)
+    prob: float = 0.0
+
+    @property
+    def text(self) -> str:
+        return self.sentence.text[self.span[0]:self.span[1]]
+
+
+def kinds_for(q: Question) -> tuple[str, ...]:
+    if q.place_head:
+        return ("place",)
+    return WANTS.get(q.wants) or KINDS.get(q.qtype, ())
+
+
+class Evidence:
+    """Builds sentences and candidates with features for one question."""
+
+    def __init__(self, doc_freq: Callable[[list[str]], dict[str, int]] | None = None, n_docs: int = 1) -> None:
+        self._df = doc_freq
+        self._n = max(n_docs, 1)
+
+    def idf(self, toks: list[str]) -> dict[str, float]:
+        df = self._df(sorted(set(toks))) if self._df and toks else {}
+        return {t: math.log(1 + (self._n + 1) / (df.get(t, 0) + 0.5)) for t in toks}
+
+    # -- sentences --------------------------------------------------------------------------
+    def sentences(self, q: Question, hits: list[Hit], qvec: np.ndarray | None) -> list[Sentence]:
+        out: list[Sentence] = []
+        seen: set[str] = set()
+        for rank, hit in enumerate(hits[:MAX_HITS]):
+            spans = hit.sentences or [(0, len(hit.text))]
+            for i, (a, b) in enumerate(spans):
+                key = hit.text[a:b].strip()
+                if key in seen or len(key) < 8:
+                    continue
+                seen.add(key)
+                tags = hit.tags[i] if i < len(hit.tags) else None
+                s = Sentence(hit, rank, i, (a, b), tags)
+                if qvec is not None and hit.vectors is not None and i < len(hit.vectors):
+                    s.feats["dense"] = float(np.dot(hit.vectors[i], qvec))
+                out.append(s)
+        self._sentence_features(q, out)
+        return out
+
+    def _sentence_features(self, q: Question, sents: list[Sentence]) -> None:
+        terms = q.terms if q.language == "vi" else [fold(a) for a in q.anchors] + q.numbers
+        terms = [t for t in dict.fromkeys(" ".join(terms).split())]
+        unit_syl = [u for form in q.units for u in form.split()] if q.language == "en" else []
+        idf = self.idf(terms + unit_syl + q.context_terms)
+        total = sum(idf[t] for t in terms) or 1.0
+        ctx_total = sum(idf[t] for t in q.context_terms) or 1.0
+        pairs = {f"{x} {y}" for x, y in zip(terms, terms[1:])}
+        anchors = [a for a in q.anchors]
+        kinds = kinds_for(q)
+        en = 1.0 if q.language == "en" else 0.0
+        for s in sents:
+            syl = syllables(s.text)
+            toks = set(syl)
+            ftext = " " + " ".join(syl) + " "
+            f = s.feats
+            f["lex"] = sum(idf[t] for t in terms if t in toks) / total if terms else 0.0
+            f["pairs"] = len(pairs & {f"{x} {y}" for x, y in zip(syl, syl[1:])}) / len(pairs) if pairs else 0.0
+            f["anchors"] = (sum(f" {a} " in ftext for a in anchors) / len(anchors)) if anchors else 1.0
+            f["numbers"] = (sum(bool(re.search(rf"(?<![\d.,]){re.escape(n)}(?!\d)", s.text)) for n in q.numbers)
+                            / len(q.numbers)) if q.numbers else 1.0
+            f["context"] = sum(idf[t] for t in q.context_terms if t in toks) / ctx_total if q.context_terms else 0.0
+            f["rank"] = 1.0 / (s.rank + 1)
+            f["first"] = 1.0 if s.index == 0 and s.hit.start == 0 else 0.0
+            f["event_date"] = 1.0 if q.event and _states_event_date(s.hit, s.text) else 0.0
+            f["has_kind"] = 1.0 if kinds and any(_find(kind, s.text, s.tags) for kind in kinds[:1]) else 0.0
+            f["has_unit"] = 1.0 if q.units and any(_unit_ok(s.text, x, q) for x in sp.amounts(s.text)) else 0.0
+            f["length"] = math.log(1 + len(syl))
+            f["en"] = en
+            f.setdefault("dense", 0.0)
+            f["has_dense"] = 1.0 if s.hit.vectors is not None else 0.0
+        if sents:
+            top_lex = max(s.feats["lex"] for s in sents)
+            top_dense = max(s.feats["dense"] for s in sents)
+            for s in sents:
+                f = s.feats
+                f["lex_gap"] = f["lex"] - top_lex
+                f["dense_gap"] = f["dense"] - top_dense
+                f["en_dense"] = en * f["dense"]
+                f["en_dense_gap"] = en * f["dense_gap"]
+                f["en_lex"] = en * f["lex"]
+
+    # -- candidates --------------------------------------------------------------------------
+    def candidates(self, q: Question, best: list[Sentence]) -> list[Candidate]:
+        kinds = kinds_for(q)
+        qsyl = set(q.terms) | {s for a in q.anchors for s in a.split()} | set(q.context_terms)
+        role = _role_terms(q)
+        deputy_asked = bool(re.search(r"\b(pho|deputy|vice)\b", fold(q.rewritten)))
+        out: list[Candidate] = []
+        for rank, s in enumerate(best):
+            text = s.text
+            syl_spans = [(m.start(), m.end(), fold(m.group())) for m in re.finditer(r"[^\W_]+", text)]
+            matched = [(a, b) for a, b, w in syl_spans if w in qsyl]
+            found: list[tuple[tuple[int, int], str]] = []
+            for k, kind in enumerate(kinds):
+                for span in _find(kind, text, s.tags):
+                    if not any(span == x for x, _ in found):
+                        found.append((span, kind))
+            by_kind: dict[str, int] = {}
+            for span, kind in found:
+                by_kind[kind] = by_kind.get(kind, 0) + 1
+            seen_kind: dict[str, int] = {}
+            for span, kind in found:
+                a, b = span
+                cand_syl = [w for x, y, w in syl_spans if x >= a and y <= b]
+                if not cand_syl:
+                    continue
+                c = Candidate(s, span, kind)
+                f = c.feats
+                f["sent_logit"] = s.logit
+                f["sent_rank"] = float(rank)
+                f["kind_primary"] = 1.0 if kind == kinds[0] else 0.0
+                f["kind_" + kind] = 1.0
+                f["repeats"] = sum(w in qsyl for w in cand_syl) / len(cand_syl)
+                dist = _distance(span, matched, syl_spans)
+                f["near"] = math.exp(-dist / 4.0) if dist is not None else 0.0
+                f["after_match"] = 1.0 if any(0 <= a - y <= 12 for x, y in matched) else 0.0
+                f["before_match"] = 1.0 if any(0 <= x - b <= 12 for x, y in matched) else 0.0
+                f["length"] = math.log(1 + len(cand_syl))
+                f["position"] = a / max(len(text), 1)
+                f["first_of_kind"] = 1.0 if seen_kind.get(kind, 0) == 0 else 0.0
+                seen_kind[kind] = seen_kind.get(kind, 0) + 1
+                f["n_of_kind"] = math.log(by_kind[kind])
+                f["en"] = 1.0 if q.language == "en" else 0.0
+                f["en_near"] = f["en"] * f["near"]
+                if kind == "amount":
+                    unit = sp.unit_of(text, span)
+                    f["unit_match"] = 1.0 if q.units and _unit_ok(text, span, q) else 0.0
+                    f["unit_miss"] = 1.0 if q.units and not f["unit_match"] else 0.0
+                    f["money_match"] = 1.0 if q.wants == "money" and sp.is_money(unit) else 0.0
+                    f["money_miss"] = 1.0 if q.wants == "money" and not sp.is_money(unit) else 0.0
+                    f["duration_match"] = 1.0 if q.wants == "duration" and sp.is_duration(unit) else 0.0
+                    f["bare_number"] = 1.0 if not unit else 0.0
+                if kind in ("person", "name", "org") and role:
+                    f["role_match"] = _role_match(text, span, role)
+                if kind == "person":
+                    f["deputy_miss"] = 1.0 if _deputy(text, span) and not deputy_asked else 0.0
+                if kind == "date":
+                    ctext = text[a:b]
+                    f["event_date"] = 1.0 if q.event and _states_event_date(s.hit, ctext) else 0.0
+                    f["year_match"] = 1.0 if q.wants == "year" and re.search(r"\d{4}", ctext) else 0.0
+                    f["day_form"] = 1.0 if re.search(r"\d{1,2}\s*[-/.]\s*\d{1,2}|\d{1,2} tháng", ctext) else 0.0
+                if kind in ("reason", "clause", "phrase"):
+                    f["share"] = (b - a) / max(len(text), 1)
+                out.append(c)
+        return out
+
+
+def _find(kind: str, text: str, tags) -> list[tuple[int, int]]:
+    if kind == "person":
+        return sp.people(text, tags)
+    if kind == "name":
+        return sp.names(text, tags)
+    if kind == "org":
+        return sp.orgs(text)
+    if kind == "place":
+        return sp.places(text)
+    if kind == "date":
+        return sp.dates(text)
+    if kind == "amount":
+        return sp.amounts(text)
+    if kind == "score":
+        return sp.scores(text)
+    if kind == "reason":
+        return sp.reasons(text)
+    if kind == "clause":
+        return sp.clauses(text)
+    if kind == "phrase":
+        return sp.phrases(text, tags)
+    return []
+
+
+def _distance(span, matched, syl_spans) -> int | None:
+    """Syllables between the candidate and the nearest question word in the sentence."""
+    if not matched:
+        return None
+    starts = [x for x, _, _ in syl_spans]
+    pos = {x: i for i, x in enumerate(starts)}
+    a, b = span
+    inside = [i for i, (x, y, _) in enumerate(syl_spans) if x >= a and y <= b]
+    if not inside:
+        return None
+    lo, hi = inside[0], inside[-1]
+    best = None
+    for x, _ in matched:
+        i = pos.get(x)
+        if i is None or lo <= i <= hi:
+            continue
+        d = lo - i if i < lo else i - hi
+        best = d if best is None else min(best, d)
+    return best
+
+
+def _unit_ok(text: str, span, q: Question) -> bool:
+    unit = sp.unit_of(text, span)
+    if not unit:
+        return False
+    words = set(unit.split())
+    for form in q.units:
+        if set(form.split()) <= words or form in unit:
+            return True
+    return False
+
+
+def _states_event_date(hit: Hit, text: str) -> bool:
+    written = hit.meta.get("event_date_text")
+    return bool(written) and (written in text or text in written)
+
+
+def _role_terms(q: Question) -> set[str]:
+    """The words of a who-question that may name a role ("tài xế", "Chủ tịch", "driver"): its
+    content words, in Vietnamese; in English only its names and numbers can be matched."""
+    if q.qtype != "who" and q.wants != "org":
+        return set()
+    return set(q.terms) if q.language == "vi" else set()
+
+
+def _deputy(text: str, span) -> bool:
+    """The title right before a name is a deputy's ("Phó Chủ tịch ... Nguyễn Văn A")."""
+    a = span[0]
+    lo = max(text.rfind(",", 0, a), text.rfind(";", 0, a), text.rfind(" và ", 0, a), -1) + 1
+    seg = fold(text[lo:a]).strip()
+    seg = re.sub(r"^(va|cung|and)\s+", "", seg)
+    return seg.startswith("pho ")
+
+
+def _role_match(text: str, span, role: set[str]) -> float:
+    """How much of the question's wording stands in the title before the name (back to the
+    previous comma, "và" or name) or in an apposition after it."""
+    a, b = span
+    lo = max(text.rfind(",", 0, a), text.rfind(";", 0, a), text.rfind(" và ", 0, a), 0)
+    hi_candidates = [x for x in (text.find(",", b + 2), text.find(";", b), text.find(" và ", b)) if x > b]
+    after = text[b:min(hi_candidates)] if hi_candidates and text[b:b + 2] in (", ", " (") else ""
+    words = set(syllables(text[lo:a] + " " + after)) & role
+    words -= {"pho"}  # "Phó": a deputy is told apart by deputy_match below
+    return min(1.0, len(words) / max(len(role), 1) * 2)
+
+
+__all__ = ["Evidence", "Sentence", "Candidate", "kinds_for", "content", "units"]

@@ -1,0 +1,95 @@
+"""The reader's two small learned models and their thresholds.
+
+Both are logistic regressions over named features (``app.reader.features``): one says how
+likely a sentence is to hold the answer, the other how likely a candidate span is the answer.
+Their weights are fitted by ``python -m eval.fit_reader`` on training splits only and ship as
+``data/weights.json``; a feature the file does not know weighs nothing, so old weights keep
+working while features are added. ``fit`` is plain Newton's method with an L2 penalty: the
+data are a few thousand rows and twenty columns, not worth a dependency.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib.resources import files
+
+import numpy as np
+
+
+@dataclass
+class Logistic:
+    names: list[str]
+    weights: list[float]
+    bias: float = 0.0
+    mean: list[float] = field(default_factory=list)  # standardisation fitted with the weights
+    scale: list[float] = field(default_factory=list)
+
+    def logit(self, feats: dict[str, float]) -> float:
+        z = self.bias
+        for i, (n, w) in enumerate(zip(self.names, self.weights)):
+            x = feats.get(n, 0.0)
+            if self.mean:
+                x = (x - self.mean[i]) / self.scale[i]
+            z += w * x
+        return z
+
+    def prob(self, feats: dict[str, float]) -> float:
+        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, self.logit(feats)))))
+
+    def to_json(self) -> dict:
+        return {"names": self.names, "weights": [round(w, 5) for w in self.weights], "bias": round(self.bias, 5),
+                "mean": [round(m, 5) for m in self.mean], "scale": [round(s, 5) for s in self.scale]}
+
+
+@dataclass
+class ReaderModel:
+    sentence: Logistic
+    span: Logistic
+    answer_threshold: float = 0.5  # a candidate at least this likely is given as the short answer
+    closest_threshold: float = 0.3  # a sentence at least this likely is quoted as the closest the articles come
+    meta: dict = field(default_factory=dict)
+
+    def to_json(self) -> dict:
+        return {"sentence": self.sentence.to_json(), "span": self.span.to_json(),
+                "answer_threshold": self.answer_threshold, "closest_threshold": self.closest_threshold,
+                "meta": self.meta}
+
+
+def _logistic(d: dict) -> Logistic:
+    return Logistic(d["names"], d["weights"], d.get("bias", 0.0), d.get("mean", []), d.get("scale", []))
+
+
+def from_json(d: dict) -> ReaderModel:
+    return ReaderModel(_logistic(d["sentence"]), _logistic(d["span"]), d.get("answer_threshold", 0.5),
+                       d.get("closest_threshold", 0.3), d.get("meta", {}))
+
+
+@lru_cache(maxsize=1)
+def load() -> ReaderModel:
+    return from_json(json.loads(files("app.reader").joinpath("data/weights.json").read_text("utf-8")))
+
+
+def fit(rows: list[dict[str, float]], labels: list[int], names: list[str], l2: float = 1.0,
+        weights: list[float] | None = None) -> Logistic:
+    """Fit a standardised logistic regression by Newton's method (``weights``: per-row weights)."""
+    x = np.array([[r.get(n, 0.0) for n in names] for r in rows], dtype=float)
+    y = np.array(labels, dtype=float)
+    sw = np.array(weights if weights is not None else [1.0] * len(rows), dtype=float)
+    mean, scale = x.mean(axis=0), x.std(axis=0)
+    scale[scale < 1e-9] = 1.0
+    z = np.hstack([np.ones((len(x), 1)), (x - mean) / scale])
+    w = np.zeros(z.shape[1])
+    penalty = np.full(z.shape[1], l2)
+    penalty[0] = 0.0
+    for _ in range(50):
+        p = 1.0 / (1.0 + np.exp(-np.clip(z @ w, -30, 30)))
+        grad = z.T @ (sw * (p - y)) + penalty * w
+        hess = (z * (sw * p * (1 - p))[:, None]).T @ z + np.diag(penalty + 1e-9)
+        step = np.linalg.solve(hess, grad)
+        w -= step
+        if np.abs(step).max() < 1e-8:
+            break
+    return Logistic(list(names), w[1:].tolist(), float(w[0]), mean.tolist(), scale.tolist())

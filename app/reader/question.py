@@ -1,0 +1,369 @@
+"""Understanding a question: its language, the kind of answer it wants, what it is about, and
+what it means in the light of the conversation so far.
+
+Rules, no model: the question words of news QA are a closed set in both languages ("ai",
+"khi nào", "bao nhiêu", who, when, how many ...). Matching runs on folded text, so "bao nhieu"
+and "bao nhiêu" are the same question. Nothing here knows any article: facts about the corpus
+(which places most articles share) come from the index, through the assistant.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from app.reader.words import content, question_words_vi, stop_en, stop_vi, syllables, units
+from ingest.metadata import find_provinces
+from ingest.textutil import fold, has_vietnamese_marks, nfc
+
+MAX_CHARS = 2000
+
+# (type, folded pattern); the first match wins, so the more specific come first.
+TYPES = [
+    ("how_many", r"\b(bao nhieu|(?<!thang )(?<!ngay )(?<!luc )may (?!gio\b|khi\b)\w+|how many|how much|how long|"
+                 r"how old|how far|how big|how large|how high|how tall|so luong|tong so|tong cong|"
+                 r"what (is|was|are|were) the (population|number|amount|total|cost|value|price|percentage|rate|"
+                 r"length|area|size|score)|what percentage|ty so)\b"),
+    ("when", r"\b(khi nao|ngay nao|ngay may|bao gio|luc nao|luc may gio|may gio|nam nao|thang nao|thang may|"
+             r"thoi gian nao|thoi diem nao|hom nao|when|what date|which date|what day|which day|what year|which year|"
+             r"what month|which month|what time|what century|which century)\b"),
+    ("where", r"\b(o dau|tai dau|noi nao|dia diem nao|(tinh|huyen|xa|quan|phuong|thanh pho|quoc gia|nuoc|vung) nao|"
+              r"where|what place|which place|which venue|which country|which city|what country|what city|"
+              r"which province|what province|which district)\b"),
+    ("who", r"\b(ai|nhung ai|nguoi nao|vi nao|dong chi nao|who|whom|whose)\b"),
+    ("why", r"\b(vi sao|tai sao|ly do|nguyen nhan|do dau|why|what caused|what is the reason|what was the reason|"
+            r"nhu the nao|the nao|ra sao|bang cach nao|how)\b"),
+    ("yesno", r"(\bco\b.*\b(khong|chua)\s*\??\s*$|\b(phai khong|dung khong|co phai|hay khong)\b|"
+              r"^(is|are|was|were|did|does|do|has|have|had|can|could|will|would|should)\b)"),
+    ("what", r"\b(gi|nao|what|which|nhung\s+\w+\s+nao)\b"),
+]
+# finer kinds of answer, read after the type (folded patterns)
+ORG_HEAD = re.compile(r"\b(which|what) (team|club|company|firm|organi[sz]ation|agency|ministry|department|"
+                      r"hospital|school|university|bank|unit|court|party|side)\b|"
+                      r"\b(doi|clb|cau lac bo|cong ty|doanh nghiep|to chuc|co quan|don vi|benh vien|truong|"
+                      r"ngan hang|toa an|bo|so|tap doan|hang) nao\b")
+SCORE = re.compile(r"\b(ty so|ti so|ket qua tran|what (was|is) the (final )?(score|result)|by what score|"
+                   r"thang .*bao nhieu|thua .*bao nhieu)\b")
+DURATION = re.compile(r"\b(how long|bao lau|trong bao lau|bao nhieu (nam|thang|ngay|gio|phut|tuan)|"
+                      r"may (nam|thang|ngay|gio|phut|tuan))\b")
+MONEY = re.compile(r"\b(how much|tien|kinh phi|von|chi phi|gia tri|doanh thu|loi nhuan|cost|costs|price|worth|"
+                   r"revenue|profit|budget|fund|funds|funding|money|spend|spent|pay|paid|invest|invested|"
+                   r"investment|fine|fined|dong|usd|vnd)\b")
+PURPOSE = re.compile(r"\b(nham muc dich gi|de lam gi|muc dich|for what purpose|what for|purpose)\b")
+FOLLOWUP_START = re.compile(r"^(con|va|the con|vay con|what about|how about|and|also|then)\b")
+FOLLOWUP_ASK = re.compile(r"\b(thi sao|the nao|ra sao)\s*\??$")
+PRONOUN_VI = re.compile(r"\b(ho|ong ay|ba ay|anh ay|chi ay|nguoi do|nguoi nay|no|cai do|dieu do|viec do|"
+                        r"\w+ (nay|do|ay))\b")
+PRONOUN_EN = re.compile(r"\b(they|them|their|he|she|him|her|his|it|its|that|this|those|these|there|then)\b")
+ORDINAL = re.compile(r"\b(?:thu (hai|ba|tu|nam|nhat)|(first|second|third|fourth|fifth|last) (one|person|man|woman|"
+                     r"name|item)?)\b")
+ORDINALS = {"nhat": 1, "first": 1, "hai": 2, "second": 2, "ba": 3, "third": 3, "tu": 4, "fourth": 4, "nam": 5,
+            "fifth": 5, "last": -1}
+PLURAL = re.compile(r"\b(nhung|cac) (tinh|dia phuong|thanh pho|quoc gia|nuoc|doi|cong ty|nguoi) (nao|gi)\b|"
+                    r"\b(which|what) (provinces|cities|countries|teams|companies|people|localities)\b|"
+                    r"\b(nhung|cac) \w+( \w+)? nao\b|\bwhich( of the)?( \w+)? (\w+s) (were|are|have|had|took)\b|"
+                    r"\bmoi (tinh|dia phuong|nuoc)\b|\beach (province|city|country)\b")
+PLACE_HEAD = re.compile(r"\b(tinh nao|dia phuong nao|tinh thanh nao|thanh pho nao|quoc gia nao|nuoc nao|"
+                        r"(which|what) (provinces?|cities|city|localities|countries|country))\b")
+NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+# A question about an event's taking place ("hội nghị ... diễn ra khi nào", "which festivals were
+# held in June"): its answer, or its constraint, is the article's event date.
+EVENT = re.compile(r"\b(hoi nghi|cuoc hop|buoi lam viec|hoi thao|dien dan|su kien|le hoi|le ky ket|le khai mac|"
+                   r"giai dau|tran dau|ky thi|conferences?|meetings?|events?|forums?|summits?|ceremony|ceremonies|"
+                   r"talks|festivals?|matche?s?|exams?|tournaments?)\b")
+OCCUR = re.compile(r"\b(dien ra|to chuc|khai mac|duoc hop|hop vao|took place|take place|taken place|takes place|"
+                   r"held|hold|happen|happened|happens|convened?|occur(red)?)\b")
+MEET = re.compile(r"\b(meet|met|gap nhau|gap go|hop ban|lam viec voi nhau)\b")
+VI_MONTHS = {"gieng": 1, "mot": 1, "hai": 2, "ba": 3, "tu": 4, "nam": 5, "sau": 6, "bay": 7, "tam": 8, "chin": 9,
+             "muoi": 10, "muoi mot": 11, "muoi hai": 12, "chap": 12}
+EN_MONTHS = {m: i for i, m in enumerate(
+    "january february march april may june july august september october november december".split(), 1)}
+PERIOD_VI = re.compile(r"\bthang (1[0-2]|0?[1-9]|muoi mot|muoi hai|gieng|mot|hai|ba|tu|nam|sau|bay|tam|chin|muoi|chap)"
+                       r"\b(?:\s*(?:nam|/|-)\s*(\d{4})\b)?|\bnam (\d{4})\b|\b(1[0-2]|0?[1-9])\s*/\s*(\d{4})\b")
+PERIOD_EN = re.compile(r"\b(" + "|".join(EN_MONTHS) + r"|" + "|".join(m[:3] for m in EN_MONTHS) + r")\b\.?"
+                       r"(?:,?\s*(\d{4})\b)?|\b(?:in|during|of) (\d{4})\b")
+FOLLOW_FILLER = {"va", "con", "the", "thi", "vay", "and", "what", "about", "how", "so", "then", "la", "nhi", "a", "ha",
+                 "sao", "also"}
+
+
+@dataclass
+class Question:
+    text: str  # as asked (NFC)
+    rewritten: str  # with the conversation's context filled in
+    language: str  # "vi" | "en"
+    qtype: str  # who | when | where | how_many | why | yesno | what
+    wants: str = ""  # a finer kind: org, score, duration, money, purpose, place, year, month, date
+    provinces: list[str] = field(default_factory=list)  # provinces named (folded match)
+    numbers: list[str] = field(default_factory=list)
+    anchors: list[str] = field(default_factory=list)  # folded names the evidence should contain
+    units: list[str] = field(default_factory=list)  # folded units / counted nouns an amount must carry
+    plural: bool = False  # wants a list across articles
+    place_head: bool = False  # asks for a province/place ("tỉnh nào", "which provinces")
+    followup: bool = False
+    ordinal: int | None = None  # "người thứ hai": an item of the previous answer
+    context: str = ""  # the previous turn a follow-up leans on, for search and as weak evidence
+    event: bool = False  # about an event taking place (its date is the article's event date)
+    period: tuple[int | None, int | None] | None = None  # (year, month) the event must fall in
+    period_words: list[str] = field(default_factory=list)  # folded words that stated the period
+
+    @property
+    def terms(self) -> list[str]:
+        """Folded content syllables of the question (what the evidence should cover)."""
+        shape = set(self.period_words)
+        return [s for s in dict.fromkeys(content(syllables(self.rewritten))) if s not in shape]
+
+    @property
+    def context_terms(self) -> list[str]:
+        own = set(self.terms)
+        return [s for s in dict.fromkeys(content(syllables(self.context))) if s not in own]
+
+    @property
+    def search_text(self) -> str:
+        """What the lexical side searches. A Vietnamese question as asked; an English one only by
+        what can occur in Vietnamese text as written: names, numbers, places, units."""
+        if self.language == "en":
+            names = [w for w in re.findall(r"[^\W\d_][\w-]*", self.rewritten)[1:]
+                     if w[:1].isupper() and fold(w) in self.anchors]
+            return " ".join([*names, *self.numbers, *self.provinces, *self.units, self.context]).strip()
+        return " ".join([self.rewritten, self.context]).strip()
+
+    @property
+    def fusion_weights(self) -> tuple[float, float]:
+        """(dense, lexical) weights for rank fusion. An English question reaches the Vietnamese
+        lexical index only through its names and numbers, so the lexical side counts as much as
+        the question is made of them (XQuAD-en paragraph hit@1: dense 0.74, equal fusion 0.65)."""
+        if self.language != "en":
+            return (1.0, 1.0)
+        words = [w for w in re.findall(r"[a-z]+", fold(self.rewritten)) if w not in stop_en()]
+        known = len(self.anchors) + len(self.numbers)
+        return (1.0, 0.5 * known / max(len(words), 1) if known else 0.0)
+
+    @property
+    def dense_text(self) -> str:
+        return f"{self.rewritten} {self.context}".strip()
+
+
+def detect_language(text: str) -> str:
+    """"vi" or "en". Capitalised words other than the first are names, which English questions
+    keep in Vietnamese; Vietnamese typed without diacritics is told by its function words."""
+    toks = re.findall(r"[^\W\d_]+'?[a-z]*", nfc(text))
+    if toks:
+        toks[0] = toks[0].lower()
+    common = [t for t in toks if not t[:1].isupper()] or toks
+    vi_words = stop_vi() | question_words_vi()
+    en = sum(t.lower() in stop_en() and fold(t) not in vi_words for t in common)
+    vi = sum(has_vietnamese_marks(t) or (fold(t) in vi_words and t.lower() not in stop_en()) for t in common)
+    if en == vi and not any(has_vietnamese_marks(t) for t in common):
+        # words of both lists ("the", "may", "do"): English shapes words Vietnamese never does
+        en += sum(bool(re.search(r"(ed|ing|tion|ly|ies|[^s]s)$", t)) and len(t) > 3 for t in common)
+    return "en" if en > vi else "vi"
+
+
+def question_type(text: str) -> str:
+    f = fold(text).strip()
+    f = re.sub(r"\b(con .+ thi sao|what about .+)$", "", f).strip() or f
+    for name, pat in TYPES:
+        if re.search(pat, f):
+            return name
+    return "what"
+
+
+def _wants(f: str, qtype: str) -> str:
+    if SCORE.search(f):
+        return "score"
+    if DURATION.search(f):
+        return "duration"
+    if qtype == "how_many" and MONEY.search(f):
+        return "money"
+    if re.search(r"\b(percentage|phan tram|ty le|bao nhieu %)\b", f):
+        return "percent"
+    if ORG_HEAD.search(f):
+        return "org"
+    if PURPOSE.search(f):
+        return "purpose"
+    if qtype == "when":
+        if re.search(r"\b(nam nao|what year|which year|nam bao nhieu)\b", f):
+            return "year"
+        if re.search(r"\b(thang nao|thang may|what month|which month)\b", f):
+            return "month"
+        if re.search(r"\b(may gio|luc may gio|what time|gio nao)\b", f):
+            return "time"
+    return ""
+
+
+def _units(f: str, lang: str) -> list[str]:
+    """The folded unit or counted noun of a how-many question ("bao nhiêu người" -> nguoi)."""
+    if lang == "en":
+        m = re.search(r"\bhow (?:many|much)\s+((?:[a-z-]+\s+){0,2}[a-z-]+)", f) or re.search(
+            r"\bwhat (?:is|was|are|were) the (?:number|total|amount) of\s+((?:[a-z-]+\s+){0,1}[a-z-]+)", f)
+        words = m.group(1).split() if m else []
+        lex = units()
+        out: list[str] = []
+        for i in range(len(words), 0, -1):  # the longest known phrase ("years in prison")
+            phrase = " ".join(words[:i])
+            forms = lex.get(phrase) or lex.get(phrase.rstrip("s")) or lex.get(phrase + "s")
+            if forms:
+                out = forms
+                break
+        if not out:
+            for w in words:
+                forms = lex.get(w) or lex.get(w.rstrip("s")) or lex.get(w + "s")
+                if forms:
+                    out = forms
+                    break
+        return out
+    m = re.search(r"\b(?:bao nhieu|may)\s+(\w+(?:\s\w+)?)", f) or re.search(r"\bso (\w+(?:\s\w+)?)\b.*\bbao nhieu\b", f)
+    if not m:
+        return []
+    words = [w for w in m.group(1).split() if w not in question_words_vi() and w not in stop_vi()]
+    return [" ".join(words)] if words else []
+
+
+def parse(text: str, history: list[dict] | None = None, periods: bool = True) -> Question:
+    """Analyse ``text``; with ``history``, resolve it as a follow-up of the last question.
+    ``periods=False`` reads "tháng 6" / "in 2019" as words of the question, not as the
+    period an event must fall in."""
+    text = nfc(text).strip()
+    # markup pasted into a question is not part of it (front ends show it escaped)
+    text = re.sub(r"<(script|style)\b.*?</\1\s*>|<[^>]{1,200}>", " ", text, flags=re.I | re.S).strip() or text
+    text = re.sub(r"\s+", " ", text)
+    lang = detect_language(text)
+    q = Question(text=text, rewritten=text, language=lang, qtype=question_type(text),
+                 provinces=find_provinces(text, folded=True), numbers=NUMBER.findall(text))
+    q.anchors = anchors(text)
+    prev_user = [h["content"] for h in (history or []) if h.get("role") == "user" and h.get("content", "").strip()]
+    if prev_user:
+        prev = parse(prev_user[-1], [{"role": "user", "content": c} for c in prev_user[:-1]])
+        answers = [h["content"] for h in (history or []) if h.get("role") == "assistant" and h.get("content")]
+        _resolve(q, prev, answers[-1] if answers else "")
+    f = fold(q.rewritten)
+    q.wants = _wants(f, q.qtype)
+    q.units = _units(f, q.language) if q.qtype == "how_many" else []
+    q.plural = bool(PLURAL.search(f))
+    q.place_head = bool(PLACE_HEAD.search(f))
+    q.event = bool(EVENT.search(f) and (OCCUR.search(f) or q.qtype == "when")) or bool(
+        q.qtype in ("when", "where") and MEET.search(f))
+    if q.event and periods:
+        q.period, q.period_words = event_period(f)
+        if q.period:  # a constraint on the article, not a number the evidence must repeat
+            said = NUMBER.findall(" ".join(q.period_words))
+            q.numbers = [n for n in q.numbers if n not in said]
+            q.plural = q.plural or q.place_head  # "hội nghị nào diễn ra vào tháng 6": every one that did
+            q.anchors = [a for a in q.anchors if a not in q.period_words]  # "June" is not a name here
+    return q
+
+
+def event_period(folded: str) -> tuple[tuple[int | None, int | None] | None, list[str]]:
+    """The (year, month) a question restricts events to ("tháng 6", "tháng sáu năm 2019",
+    "in June", "June 2019", "in 2019"), and the words that said so."""
+    m = PERIOD_VI.search(folded)
+    if m:
+        if m.group(1):
+            month = int(m.group(1)) if m.group(1).isdigit() else VI_MONTHS[m.group(1)]
+            year = m.group(2)
+        elif m.group(3):
+            month, year = None, m.group(3)
+        else:
+            month, year = int(m.group(4)), m.group(5)
+        return (int(year) if year else None, month), m.group(0).split()
+    m = PERIOD_EN.search(folded)
+    if m and not (m.group(1) == "may" and not m.group(2)):  # "may" alone is the verb
+        if m.group(1):
+            name = m.group(1)
+            month = EN_MONTHS.get(name) or next(i for k, i in EN_MONTHS.items() if k.startswith(name))
+            return (int(m.group(2)) if m.group(2) else None, month), m.group(0).split()
+        return (int(m.group(3)), None), m.group(0).split()
+    return None, []
+
+
+def anchors(text: str) -> list[str]:
+    """Capitalised words other than the first ("France", "Nguyễn", "UBND", "QX017ZK"), folded:
+    what the question names. Codes of letters and digits count whatever their case."""
+    toks = re.findall(r"[^\W_]+", nfc(text))
+    skip = stop_en() | stop_vi() | question_words_vi()
+    out = []
+    for i, t in enumerate(toks):
+        code = bool(re.search(r"\d", t) and re.search(r"[^\W\d_]", t))
+        if code or (i > 0 and t[:1].isupper() and t[:1].isalpha() and t.lower() not in skip):
+            out.append(fold(t))
+    return list(dict.fromkeys(out))
+
+
+def _resolve(q: Question, prev: Question, prev_answer: str) -> None:
+    """Fill in a follow-up from the previous question (and its answer): the subject, the
+    article, the list an ordinal points into. Nothing about any particular corpus."""
+    f = fold(q.text).strip()
+    own_terms = [t for t in content(syllables(q.text)) if t not in FOLLOW_FILLER]
+    head = re.sub(r"\[\d+\]", "", prev_answer.split("\n")[0]).strip() if prev_answer else ""
+    starts = bool(FOLLOWUP_START.search(f)) or bool(FOLLOWUP_ASK.search(f))
+    pronoun = bool((PRONOUN_EN if q.language == "en" else PRONOUN_VI).search(f))
+    ordinal = ORDINAL.search(f)
+    short = len(own_terms) <= 3
+    if not (starts or pronoun or ordinal or (short and not q.anchors)):
+        return
+    q.followup = True
+    q.context = " ".join(x for x in (prev.rewritten, head[:200]) if x)
+    if ordinal:
+        word = ordinal.group(1) or ordinal.group(2)
+        q.ordinal = ORDINALS.get(word)
+        items = [x.strip(" .") for x in re.split(r",|;| và | and ", head) if x.strip(" .")]
+        if q.ordinal and items and len(items) >= abs(q.ordinal):
+            q.context = f"{items[q.ordinal - 1 if q.ordinal > 0 else -1]} {prev.rewritten}"
+    asked = _type_phrase(q.text, q.qtype)
+    if asked and _only_asks(q.text, asked) and prev.qtype != q.qtype:
+        # "Và khi nào?" after "Vụ cháy xảy ra ở đâu?": the same question, another type
+        old = _type_phrase(prev.rewritten, prev.qtype)
+        if old:
+            a, b = old
+            phrase = q.text[asked[0]:asked[1]]
+            phrase = phrase[:1].upper() + phrase[1:] if a == 0 else phrase.lower()
+            q.rewritten = prev.rewritten[:a] + phrase + prev.rewritten[b:]
+            q.provinces = find_provinces(q.rewritten, folded=True)
+            q.anchors = anchors(q.rewritten)
+            return
+    if (starts or FOLLOWUP_ASK.search(f)) and q.qtype == "what" and not asked and (q.anchors or own_terms):
+        # "Còn Nguyễn Văn B thì sao?" / "What about the second match?": the previous question
+        # about the new subject; its own subject (names, places) goes
+        subject = re.sub(r"^(còn|con|và|va|thế còn|vậy còn|what about|how about|and|also)\s+", "", q.text,
+                         flags=re.I)
+        subject = re.sub(r"\s*(thì sao|thi sao|thế nào|the nao|ra sao)?\s*\??$", "", subject, flags=re.I).strip()
+        if subject:
+            q.rewritten = _swap_subject(prev, subject)
+            q.qtype, q.language = prev.qtype, q.language
+            q.provinces = find_provinces(q.rewritten, folded=True)
+            q.anchors = anchors(subject)
+            q.context = ""
+            return
+
+
+def _swap_subject(prev: Question, subject: str) -> str:
+    """``prev.rewritten`` with its named subject (its last run of capitalised words after the
+    first word) replaced by ``subject``, or with ``subject`` added when it names none."""
+    text = prev.rewritten
+    runs, cur = [], []
+    for i, m in enumerate(re.finditer(r"[^\W_][\w-]*", text)):
+        if i > 0 and m.group()[:1].isupper():
+            cur.append(m)
+            continue
+        if cur:
+            runs.append((cur[0].start(), cur[-1].end()))
+        cur = []
+    if cur:
+        runs.append((cur[0].start(), cur[-1].end()))
+    if runs:
+        a, b = runs[-1]
+        return text[:a] + subject + text[b:]
+    return text.rstrip(" ?") + f" ({subject})?"
+
+
+def _type_phrase(text: str, qtype: str) -> tuple[int, int] | None:
+    """Where in ``text`` its question-type words are ("ở đâu", "khi nào", "Who")."""
+    pattern = dict(TYPES).get(qtype)
+    m = re.search(pattern, fold(text)) if pattern else None  # fold keeps offsets
+    return m.span() if m else None
+
+
+def _only_asks(text: str, span: tuple[int, int]) -> bool:
+    """Nothing but the type words and a conjunction: "Và khi nào?", "And who?", "Còn ở đâu?"."""
+    rest = fold(text[:span[0]] + " " + text[span[1]:])
+    return not [w for w in re.findall(r"[^\W_]+", rest) if w not in FOLLOW_FILLER]

@@ -1,0 +1,309 @@
+"""Candidate answers of each kind inside one sentence, as ``(start, end)`` spans of its text.
+
+People come from underthesea's proper-noun tags (``Np``, stored at ingest) filtered by a
+surname list, because Vietnamese titles ("Bí thư Tỉnh ủy", "Thượng tá") are capitalised too and
+would otherwise run into the name that follows them; other names (foreign people, teams,
+firms) are runs of capitalised words. Dates and times cover the forms Vietnamese news writes
+("sáng 17-9", "15.10", "ngày 12/3/2024", "lúc 3 giờ 20 phút", "ngày 7 tháng 2 năm 2016"),
+amounts keep their unit ("3 tỷ đồng", "12 năm tù", "30%"), scores are "2-1" after a result word.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from importlib.resources import files
+
+from ingest.metadata import find_provinces
+from ingest.textutil import fold
+
+_PART = r"(?:[Ss]áng|[Cc]hiều|[Tt]ối|[Tt]rưa|[Đđ]êm|[Kk]huya|[Rr]ạng sáng|[Hh]ôm qua|[Hh]ôm nay|[Nn]gày|[Đđ]ầu|[Cc]uối|[Gg]iữa)"
+DATE = re.compile(
+    # "lúc 3 giờ 20 phút", "3h20", "14 giờ ngày 5-6"
+    r"(?:[Ll]úc\s+|[Vv]ào\s+)?\d{1,2}\s*(?:giờ|h)\s*(?:\d{1,2}\s*(?:phút|')?)?"
+    r"(?:\s+(?:sáng|chiều|tối|trưa|đêm))?(?:\s*(?:,\s*)?(?:ngày|hôm)\s+\d{1,2}\s*[-/.]\s*\d{1,2}(?:\s*[-/.]\s*\d{4})?)?"
+    r"(?!\d)(?![.,]\d)(?!\s*(?:tỷ|triệu|nghìn|%|người))"
+    # "ngày 7 tháng 2 năm 2016", "7 tháng 2"
+    rf"|(?:{_PART}\s+)?(?:ngày\s+)?\d{{1,2}}\s+tháng\s+\d{{1,2}}(?:\s*(?:,\s*)?năm\s+\d{{4}})?"
+    # "sáng 17-9", "ngày 12/3/2024", "15.10", "hôm qua (5-6)"
+    rf"|(?:{_PART}\s+\(?)?(?:ngày\s+)?\d{{1,2}}\s*[-/.]\s*\d{{1,2}}(?:\s*[-/.]\s*\d{{4}})?\)?(?![\d])"
+    r"(?!\s*(?:tỷ|triệu|nghìn|%))"
+    r"|(?:[Gg]iai đoạn|[Nn]hiệm kỳ|[Tt]ừ năm)\s+\d{4}\s*[-–]\s*\d{4}"
+    rf"|(?:{_PART}\s+)?[Tt]háng\s+\d{{1,2}}(?:\s*[/-]\s*\d{{4}}|\s+năm\s+\d{{4}})?"
+    r"|(?:[Tt]hập (?:niên|kỷ)|[Nn]hững năm)\s+\d{2,4}"
+    r"|[Tt]hế kỷ\s+(?:\d{1,2}|[IVXLC]+)(?:\s+(?:TCN|SCN))?"
+    rf"|(?:{_PART}\s+|[Đđ]ến\s+|[Tt]ừ\s+|[Tt]rước\s+|[Ss]au\s+)?(?:[Nn]ăm\s+)\d{{3,4}}(?:\s+(?:TCN|SCN))?"
+    r"|\b(?:1[0-9]|20)\d{2}\b(?!\s*(?:tỷ|triệu|nghìn|người|%|[a-zà-ỹđ]))"
+)
+# "thắng 2-1", "tỷ số 3-0", "hòa 1-1": a result, not a date
+SCORE = re.compile(r"(?:(?:[Tt]ỷ số|[Tt]ỉ số|[Tt]hắng|[Tt]hua|[Hh]òa|[Hh]oà|[Cc]ách biệt|[Ll]ội ngược dòng|[Tt]hắng lợi|"
+                   r"[Đđ]ánh bại|[Vv]ượt qua|[Kk]ết quả)\s+(?:\S+\s+){0,4}?)(\d{1,2}\s*[-–]\s*\d{1,2})(?![\d/.-])")
+UNIT_WORDS = r"(?:\s+(?!và\b|của\b|cho\b|để\b|với\b|tại\b|từ\b|trong\b|là\b|được\b|đã\b|sẽ\b)[^\W\d_]+){1,2}"
+AMOUNT = re.compile(
+    r"(?<![\d/.-])\d+(?:[.,]\d+)*\s*%(?:\s*(?:đến|tới|-|–)\s*\d+(?:[.,]\d+)*\s*%)?"
+    r"|(?<![\d/.-])\d+(?:[.,]\d+)*(?:\s*(?:đến|tới|-|–)\s*\d+(?:[.,]\d+)*)?" + UNIT_WORDS
+    + r"|(?<![\d/.-])\d+(?:[.,]\d+)*(?:\s*(?:km|m|ha|kg|USD|m3|m2|tấn))?(?![\d\w])"
+    # number words; "năm" is also "year" ("năm nay", "năm 2019"), "ba" also "father"
+    + r"|(?<![\w])(?:một|hai|ba|bốn|năm(?!\s+(?:nay|qua|trước|sau|tới|ngoái|đó|này|ấy|học|\d))|sáu|bảy|tám|chín|mười|"
+    r"hàng chục|hàng trăm|hàng nghìn|hàng triệu|hàng tỷ)"
+    r"(?!\s+(?:số|vài|trong|cách)\b)" + UNIT_WORDS
+)
+MONEY_UNITS = ("dong", "usd", "vnd", "euro", "yen", "nhan dan te", "do la", "bang anh")
+TIME_UNITS = ("nam", "thang", "tuan", "ngay", "gio", "phut", "giay", "tieng", "the ky", "thap ky")
+# "tại Hà Nội", "ở xã Tân Lập": not "tại Hội nghị", "tại đây", "ở các địa phương"
+PLACE = re.compile(r"\b(?:tại|ở|trên|đến|về|từ)\s+(?!(?i:chỗ|hội nghị|hội thảo|buổi|cuộc|lễ|phiên|kỳ họp|đây|đó|các|"
+                   r"những|nhiều|mỗi|mọi|thời|giai đoạn|năm|ngày|tháng|khoảng|mức|hơn|gần|trên|dưới)\b)"
+                   r"([^,;.()\"“”]+(?:\([^)]*\))?)")
+PLACE_NOUNS = ("tinh", "thanh pho", "tp", "huyen", "quan", "thi xa", "thi tran", "xa", "phuong", "thon", "ap", "ban",
+               "duong", "pho", "quoc lo", "cao toc", "deo", "cau", "song", "ho", "nui", "vinh", "dao", "bien", "san",
+               "cang", "khu", "benh vien", "truong", "nuoc", "quoc gia", "vung", "mien", "thu do", "chau")
+ORG_NOUNS = ("cong ty", "tap doan", "tong cong ty", "ngan hang", "bo", "so", "cuc", "vien", "uy ban", "ubnd", "hdnd",
+             "toa an", "tand", "vien kiem sat", "cong an", "benh vien", "truong", "dai hoc", "hoc vien", "clb",
+             "cau lac bo", "doi", "hiep hoi", "hoi", "ban", "quy", "to chuc", "trung tam", "nha may", "dang")
+
+
+@lru_cache(maxsize=1)
+def surnames() -> frozenset[str]:
+    return frozenset(files("app").joinpath("data/surnames.txt").read_text("utf-8").split())
+
+
+def _is_person(name: str) -> bool:
+    parts = name.split()
+    return 2 <= len(parts) <= 5 and parts[0] in surnames() and all(p[:1].isupper() for p in parts) and not (
+        find_provinces(name)
+    )
+
+
+def _cap_runs(sentence: str) -> list[tuple[int, int]]:
+    """Runs of capitalised words (letters or codes), the sentence's first word excepted."""
+    runs, cur = [], []
+    for i, w in enumerate(re.finditer(r"[^\W_][\w'’-]*", sentence)):
+        gap = sentence[cur[-1].end():w.start()] if cur else ""
+        if w.group()[:1].isupper() and cur and re.fullmatch(r"\s+|\s*-\s*|\s*&\s*", gap):
+            cur.append(w)
+            continue
+        if cur:
+            runs.append(cur)
+        cur = [w] if w.group()[:1].isupper() else []
+    if cur:
+        runs.append(cur)
+    # the sentence's first word is capitalised anyway: a name only when a capitalised word follows
+    runs = [r[1:] if r[0].start() == first and len(r) == 1 else r for r in runs] if (first := _first(sentence)) >= 0 \
+        else runs
+    return [(r[0].start(), r[-1].end()) for r in runs if r]
+
+
+def _first(sentence: str) -> int:
+    m = re.search(r"[^\W_]", sentence)
+    return m.start() if m else -1
+
+
+def people(sentence: str, tags: list | None) -> list[tuple[int, int]]:
+    """Spans of Vietnamese person names, in order."""
+    spans: list[tuple[int, int]] = []
+    if tags:  # the tagger, then capitalised runs for what it missed
+        cursor = 0
+        for word, tag in tags:
+            at = sentence.find(word, cursor)
+            if at < 0:
+                continue
+            cursor = at + len(word)
+            if tag == "Np" and _is_person(word):
+                spans.append((at, at + len(word)))
+            elif tag == "Np" and len(word.split()) > 3:
+                # the tagger ran a title or place into a name: "Thái Nguyên Bùi Xuân Hòa"
+                parts = word.split()
+                for i in range(1, len(parts) - 1):
+                    tail = " ".join(parts[i:])
+                    if _is_person(tail):
+                        spans.append((at + word.index(tail), at + len(word)))
+                        break
+    run: list[re.Match] = []
+    for w in [*re.finditer(r"[^\W\d_]+|[^\w\s]", sentence), None]:  # the name that ends a capitalised run
+        if w is not None and w.group()[:1].isupper() and w.group()[:1].isalpha():
+            run.append(w)
+            continue
+        for i in range(max(0, len(run) - 4), len(run) - 1):
+            cand = " ".join(x.group() for x in run[i:])
+            if _is_person(cand):
+                new = (run[i].start(), run[-1].end())
+                if not any(a < new[1] and new[0] < b for a, b in spans):
+                    spans.append(new)
+                break
+        run = []
+    return sorted(spans)
+
+
+def names(sentence: str, tags: list | None) -> list[tuple[int, int]]:
+    """Other proper names: capitalised runs that are not a Vietnamese person (foreign people,
+    teams, firms, works), with a leading title word dropped."""
+    taken = people(sentence, tags)
+    out = []
+    for a, b in _cap_runs(sentence):
+        if any(x < b and a < y for x, y in taken):
+            continue
+        if b - a >= 2:
+            out.append((a, b))
+    return out
+
+
+def orgs(sentence: str) -> list[tuple[int, int]]:
+    """Organisations: an organisation noun and the capitalised name after it ("Công ty CP
+    Hòa Phát", "Bệnh viện Bạch Mai", "CLB Hà Nội")."""
+    f = fold(sentence)
+    out = []
+    pat = r"\b(" + "|".join(re.escape(n) for n in ORG_NOUNS) + r")\b"
+    for m in re.finditer(pat, f):
+        if not sentence[m.start()].isupper() and not sentence[m.start():m.end()].isupper():
+            continue
+        end = m.end()
+        for w in re.finditer(r"\s+([^\W_][\w-]*)", sentence[m.end():]):
+            if w.start() != end - m.end() or not (w.group(1)[:1].isupper() or w.group(1).lower() in ("cp", "tnhh")):
+                break
+            end = m.end() + w.end()
+        if end > m.end():
+            out.append((m.start(), end))
+    return out
+
+
+def dates(sentence: str) -> list[tuple[int, int]]:
+    scores = [m.span(1) for m in SCORE.finditer(sentence)]
+    out = []
+    for m in DATE.finditer(sentence):
+        a, b = m.span()
+        a += len(m.group()) - len(m.group().lstrip())
+        if any(x < b and a < y for x, y in scores):
+            continue
+        out.append((a, b))
+    return out
+
+
+def scores(sentence: str) -> list[tuple[int, int]]:
+    return [m.span(1) for m in SCORE.finditer(sentence)]
+
+
+def amounts(sentence: str) -> list[tuple[int, int]]:
+    """Numbers with their units ("3 tỷ đồng", "65 dự án", "30% đến 40%"), dates excluded."""
+    taken = dates(sentence) + scores(sentence)
+    out = []
+    for m in AMOUNT.finditer(sentence):
+        s, e = m.span()
+        if any(a <= s < b for a, b in taken):
+            continue
+        # trim the unit to at most the words that look like a unit (stop at a capital: a name)
+        end = s
+        for i, w in enumerate(re.finditer(r"\S+", m.group())):
+            if i > 0 and w.group()[:1].isupper() and w.group() not in ("USD", "VND", "EUR"):
+                break
+            end = s + w.end()
+        out.append((s, end))
+    return out
+
+
+def places(sentence: str) -> list[tuple[int, int]]:
+    """Places: "tại/ở X" phrases, provinces, and capitalised names after a place noun."""
+    out = []
+    for m in PLACE.finditer(sentence):
+        a, b = m.span(1)
+        b -= len(sentence[a:b]) - len(sentence[a:b].rstrip())
+        seen_cap = False
+        for w in re.finditer(r"\S+", sentence[a:b]):  # "sân Hàng Đẫy tối 15": the name ends the place
+            if w.group()[:1].isupper():
+                seen_cap = True
+            elif seen_cap and fold(w.group()) not in PLACE_NOUNS:
+                b = a + w.start() - 1
+                break
+        words = sentence[a:b].split()
+        if b - a >= 3 and (words[0][:1].isupper() or fold(words[0]) in PLACE_NOUNS
+                           or fold(" ".join(words[:2])) in PLACE_NOUNS):
+            out.append((a, b))
+    f = fold(sentence)
+    pat = r"\b(" + "|".join(re.escape(n) for n in PLACE_NOUNS) + r")\s+"
+    for m in re.finditer(pat, f):
+        if m.end() >= len(sentence) or not (sentence[m.end()].isupper() or sentence[m.end()].isdigit()):
+            continue
+        end = m.end()
+        for k, w in enumerate(re.finditer(r"([^\W_][\w-]*)\s*", sentence[m.end():])):
+            if not (w.group(1)[:1].isupper() or (k == 0 and w.group(1)[:1].isdigit())):
+                break
+            end = m.end() + w.start() + len(w.group(1))
+        if not any(a <= m.start() < b for a, b in out):
+            out.append((m.start(), end))
+    for a, b, _ in provinces_in(sentence):
+        if not any(x <= a < y for x, y in out):
+            out.append((a, b))
+    return sorted(out)
+
+
+def provinces_in(sentence: str) -> list[tuple[int, int, str]]:
+    """(start, end, canonical name) of each province named in the sentence."""
+    out = []
+    f = fold(sentence)
+    for name in find_provinces(sentence):
+        i = f.find(fold(name))
+        if i >= 0:
+            out.append((i, i + len(name), name))
+    return sorted(out)
+
+
+def unit_of(sentence: str, span: tuple[int, int]) -> str:
+    """The folded unit words after the number in an amount span."""
+    text = sentence[span[0]:span[1]]
+    if "%" in text:
+        return "phan tram %"
+    return fold(re.sub(r"^[\d.,%\s–-]+(?:(?:đến|tới)\s*[\d.,%]+\s*)?", "", text)).strip()
+
+
+def is_money(unit: str) -> bool:
+    return any(re.search(rf"\b{u}\b", unit) for u in MONEY_UNITS)
+
+
+def is_duration(unit: str) -> bool:
+    return bool(unit) and unit.split()[0] in TIME_UNITS or unit.startswith(("the ky", "thap ky"))
+
+
+def clauses(sentence: str) -> list[tuple[int, int]]:
+    """The sentence cut at commas, semicolons and colons (for what / why answers)."""
+    out = []
+    for m in re.finditer(r"[^,;:]+", sentence):
+        a, b = m.span()
+        a += len(m.group()) - len(m.group().lstrip())
+        b -= len(m.group()) - len(m.group().rstrip(" ."))
+        if b - a >= 3:
+            out.append((a, b))
+    return out
+
+
+CUES = re.compile(r"\b(vì|do|bởi|bởi vì|tại vì|nhờ|nhằm|để|nên|because|due to|since|in order to|so that)\b", re.I)
+
+
+def reasons(sentence: str) -> list[tuple[int, int]]:
+    """The clause after a cause or purpose word ("do mưa lớn kéo dài", "nhằm giảm ùn tắc")."""
+    out = []
+    for m in CUES.finditer(sentence):
+        end = re.search(r"[;.]|, (?:(?:nhưng|song|tuy)\b)|$", sentence[m.end():])
+        b = m.end() + (end.start() if end else len(sentence) - m.end())
+        if b - m.start() > len(m.group()) + 3:
+            out.append((m.start(), b))
+    return out
+
+
+def phrases(sentence: str, tags: list | None) -> list[tuple[int, int]]:
+    """Noun phrases from the POS tags: runs of nouns, numbers and adjectives (what-answers)."""
+    if not tags:
+        return clauses(sentence)
+    out, cursor, cur = [], 0, None
+    for word, tag in tags:
+        at = sentence.find(word, cursor)
+        if at < 0:
+            continue
+        cursor = at + len(word)
+        if tag in ("N", "Np", "Nc", "Nu", "Ny", "Nb", "M", "A", "L") or (cur and tag == "E" and word == "của"):
+            cur = (cur[0], cursor) if cur else (at, cursor)
+        else:
+            if cur:
+                out.append(cur)
+            cur = None
+    if cur:
+        out.append(cur)
+    return [(a, b) for a, b in out if b - a >= 2 and not sentence[b - 3:b].endswith("của")]

@@ -1,0 +1,62 @@
+"""Word lists the reader shares: function words of both languages and the unit lexicon.
+
+They are general language, not knowledge of any article: function words say nothing of a
+sentence's subject, and units ("người", "tỷ đồng", "tấn") are what news counts in. They live
+in data files (``app/reader/data``) that any topic can extend.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from importlib.resources import files
+
+from ingest.textutil import fold
+
+
+def _data(name: str) -> str:
+    return files("app.reader").joinpath(f"data/{name}").read_text("utf-8")
+
+
+def _wordset(name: str) -> frozenset[str]:
+    lines = [ln for ln in _data(name).splitlines() if not ln.startswith("#")]
+    return frozenset(" ".join(lines).split())
+
+
+@lru_cache(maxsize=1)
+def stop_vi() -> frozenset[str]:
+    """Folded Vietnamese function words."""
+    return _wordset("stop_vi.txt")
+
+
+@lru_cache(maxsize=1)
+def question_words_vi() -> frozenset[str]:
+    """Folded Vietnamese words that only ask ("ai", "gì", "bao nhiêu")."""
+    return _wordset("qwords_vi.txt")
+
+
+@lru_cache(maxsize=1)
+def stop_en() -> frozenset[str]:
+    return _wordset("stop_en.txt")
+
+
+@lru_cache(maxsize=1)
+def units() -> dict[str, list[str]]:
+    """English unit or counted noun -> folded Vietnamese forms ("people" -> ["nguoi", ...])."""
+    out: dict[str, list[str]] = {}
+    for line in _data("units_en_vi.tsv").splitlines():
+        if line.strip() and not line.startswith("#"):
+            en, vi = line.split("\t", 1)
+            out[en.strip()] = [v.strip() for v in vi.split("|") if v.strip()]
+    return out
+
+
+def syllables(text: str) -> list[str]:
+    """Folded syllables (Vietnamese words are written as space-separated syllables)."""
+    return re.findall(r"[^\W_]+", fold(text))
+
+
+def content(syl: list[str]) -> list[str]:
+    """The syllables that say what a text is about: not function words, not question words."""
+    stop = stop_vi() | question_words_vi() | stop_en()
+    return [s for s in syl if s not in stop and not (len(s) == 1 and s.isalpha())]

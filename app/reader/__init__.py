@@ -25,7 +25,7 @@ import numpy as np
 
 from app.answerer import Cited, Draft
 from app.reader import compose
-from app.reader.evidence import MAX_SENTENCES, Candidate, Evidence, Sentence, kinds_for
+from app.reader.evidence import MAX_SENTENCES, Candidate, Evidence, Sentence
 from app.reader.model import ReaderModel, load
 from app.reader.question import MAX_CHARS, Question, detect_language, parse
 from index.types import Hit

@@ -21,7 +21,7 @@ import numpy as np
 
 from app.reader import spans as sp
 from app.reader.question import Question
-from app.reader.words import content, syllables, units
+from app.reader.words import content, syllables, titles, units
 from index.types import Hit
 from ingest.textutil import fold
 
@@ -40,7 +40,7 @@ KINDS = {
 }
 WANTS = {"org": ("org", "name"), "score": ("score",), "duration": ("amount",), "money": ("amount",),
          "percent": ("amount",), "purpose": ("reason", "clause"), "year": ("date",), "month": ("date",),
-         "time": ("date",)}
+         "time": ("date",), "day": ("date",), "entity": ("name", "org", "place", "phrase", "person")}
 
 
 @dataclass
@@ -119,12 +119,27 @@ class Evidence:
         anchors = [a for a in q.anchors]
         kinds = kinds_for(q)
         en = 1.0 if q.language == "en" else 0.0
-        for s in sents:
-            syl = syllables(s.text)
-            toks = set(syl)
+        # a word every retrieved sentence has (the article's subject) tells them apart less than
+        # one only a few have: weigh the question's words by their rarity among these sentences
+        syls = [syllables(s.text) for s in sents]
+        sylsets = [set(x) for x in syls]
+        local = {t: math.log((len(sents) + 1) / (sum(t in x for x in sylsets) + 0.5)) * idf[t] for t in terms}
+        local_total = sum(local.values()) or 1.0
+        titles: dict[str, set[str]] = {}
+        for s, syl, toks in zip(sents, syls, sylsets):
+            doc = s.hit.doc_id
+            if doc not in titles:
+                titles[doc] = set(syllables(s.hit.meta.get("title") or ""))
+            # the article's title names its subject ("cầu Long Phước"); the sentence must carry
+            # the rest of the question (what is asked of the subject), which it rarely repeats
+            rel = [t for t in terms if t not in titles[doc]]
+            rel_total = sum(local[t] for t in rel)
             ftext = " " + " ".join(syl) + " "
             f = s.feats
             f["lex"] = sum(idf[t] for t in terms if t in toks) / total if terms else 0.0
+            f["lex_local"] = sum(local[t] for t in terms if t in toks) / local_total if terms else 0.0
+            f["relation"] = sum(local[t] for t in rel if t in toks) / rel_total if rel_total else f["lex_local"]
+            f["with_title"] = (sum(idf[t] for t in terms if t in toks or t in titles[doc]) / total) if terms else 0.0
             f["pairs"] = len(pairs & {f"{x} {y}" for x, y in zip(syl, syl[1:])}) / len(pairs) if pairs else 0.0
             f["anchors"] = (sum(f" {a} " in ftext for a in anchors) / len(anchors)) if anchors else 1.0
             f["numbers"] = (sum(bool(re.search(rf"(?<![\d.,]){re.escape(n)}(?!\d)", s.text)) for n in q.numbers)
@@ -141,10 +156,14 @@ class Evidence:
             f["has_dense"] = 1.0 if s.hit.vectors is not None else 0.0
         if sents:
             top_lex = max(s.feats["lex"] for s in sents)
+            top_local = max(s.feats["lex_local"] for s in sents)
+            top_relation = max(s.feats["relation"] for s in sents)
             top_dense = max(s.feats["dense"] for s in sents)
             for s in sents:
                 f = s.feats
                 f["lex_gap"] = f["lex"] - top_lex
+                f["local_gap"] = f["lex_local"] - top_local
+                f["relation_gap"] = f["relation"] - top_relation
                 f["dense_gap"] = f["dense"] - top_dense
                 f["en_dense"] = en * f["dense"]
                 f["en_dense_gap"] = en * f["dense_gap"]
@@ -155,7 +174,11 @@ class Evidence:
         kinds = kinds_for(q)
         qsyl = set(q.terms) | {s for a in q.anchors for s in a.split()} | set(q.context_terms)
         role = _role_terms(q)
-        deputy_asked = bool(re.search(r"\b(pho|deputy|vice)\b", fold(q.rewritten)))
+        fq = set(syllables(q.rewritten))
+        deputy_asked = bool(fq & {"pho", "deputy", "vice"})
+        title_asked = bool(fq & titles())
+        idf = self.idf(sorted(qsyl))
+        qweight = sum(idf.values()) or 1.0
         out: list[Candidate] = []
         for rank, s in enumerate(best):
             text = s.text
@@ -170,22 +193,29 @@ class Evidence:
             for span, kind in found:
                 by_kind[kind] = by_kind.get(kind, 0) + 1
             seen_kind: dict[str, int] = {}
+            mine: list[Candidate] = []
             for span, kind in found:
                 a, b = span
                 cand_syl = [w for x, y, w in syl_spans if x >= a and y <= b]
                 if not cand_syl:
                     continue
                 c = Candidate(s, span, kind)
+                mine.append(c)
                 f = c.feats
+                f["local"] = _local(span, syl_spans, qsyl, idf) / qweight
                 f["sent_logit"] = s.logit
                 f["sent_rank"] = float(rank)
                 f["kind_primary"] = 1.0 if kind == kinds[0] else 0.0
                 f["kind_" + kind] = 1.0
-                f["repeats"] = sum(w in qsyl for w in cand_syl) / len(cand_syl)
+                if kind == "amount":  # its unit may well repeat the question ("bao nhiêu người"): the number may not
+                    f["repeats"] = 1.0 if any(n in text[a:b] for n in q.numbers) else 0.0
+                else:
+                    f["repeats"] = sum(w in qsyl for w in cand_syl) / len(cand_syl)
                 dist = _distance(span, matched, syl_spans)
                 f["near"] = math.exp(-dist / 4.0) if dist is not None else 0.0
                 f["after_match"] = 1.0 if any(0 <= a - y <= 12 for x, y in matched) else 0.0
                 f["before_match"] = 1.0 if any(0 <= x - b <= 12 for x, y in matched) else 0.0
+                f["adjacent"] = 1.0 if dist is not None and dist <= 1 else 0.0
                 f["length"] = math.log(1 + len(cand_syl))
                 f["position"] = a / max(len(text), 1)
                 f["first_of_kind"] = 1.0 if seen_kind.get(kind, 0) == 0 else 0.0
@@ -193,6 +223,8 @@ class Evidence:
                 f["n_of_kind"] = math.log(by_kind[kind])
                 f["en"] = 1.0 if q.language == "en" else 0.0
                 f["en_near"] = f["en"] * f["near"]
+                f["q_" + q.qtype] = 1.0  # each type of question its own calibration
+                f["primary_local"] = f["kind_primary"] * f["local"]
                 if kind == "amount":
                     unit = sp.unit_of(text, span)
                     f["unit_match"] = 1.0 if q.units and _unit_ok(text, span, q) else 0.0
@@ -204,15 +236,22 @@ class Evidence:
                 if kind in ("person", "name", "org") and role:
                     f["role_match"] = _role_match(text, span, role)
                 if kind == "person":
-                    f["deputy_miss"] = 1.0 if _deputy(text, span) and not deputy_asked else 0.0
+                    f["deputy_miss"] = 1.0 if title_asked and _deputy(text, span) and not deputy_asked else 0.0
                 if kind == "date":
                     ctext = text[a:b]
                     f["event_date"] = 1.0 if q.event and _states_event_date(s.hit, ctext) else 0.0
                     f["year_match"] = 1.0 if q.wants == "year" and re.search(r"\d{4}", ctext) else 0.0
                     f["day_form"] = 1.0 if re.search(r"\d{1,2}\s*[-/.]\s*\d{1,2}|\d{1,2} tháng", ctext) else 0.0
+                    f["day_miss"] = 1.0 if q.wants == "day" and not f["day_form"] else 0.0
+                    f["time_match"] = 1.0 if q.wants == "time" and re.search(r"\d\s*(giờ|h)", ctext) else 0.0
                 if kind in ("reason", "clause", "phrase"):
                     f["share"] = (b - a) / max(len(text), 1)
-                out.append(c)
+            for kind in {c.kind for c in mine}:  # the one of its kind closest to the question's words
+                same = [c for c in mine if c.kind == kind]
+                top = max(same, key=lambda c: (c.feats["local"], c.feats["near"]))
+                if top.feats["local"] > 0:
+                    top.feats["nearest"] = 1.0
+            out += mine
         return out
 
 
@@ -222,13 +261,13 @@ def _find(kind: str, text: str, tags) -> list[tuple[int, int]]:
     if kind == "name":
         return sp.names(text, tags)
     if kind == "org":
-        return sp.orgs(text)
+        return sp.orgs(text, tags)
     if kind == "place":
         return sp.places(text)
     if kind == "date":
         return sp.dates(text)
     if kind == "amount":
-        return sp.amounts(text)
+        return sp.amounts(text, tags)
     if kind == "score":
         return sp.scores(text)
     if kind == "reason":
@@ -259,6 +298,17 @@ def _distance(span, matched, syl_spans) -> int | None:
         d = lo - i if i < lo else i - hi
         best = d if best is None else min(best, d)
     return best
+
+
+def _local(span, syl_spans, qsyl: set[str], idf: dict[str, float], window: int = 8) -> float:
+    """IDF weight of the question's words within ``window`` syllables of the candidate (the
+    candidate's own words excluded): answers sit among the words that ask for them."""
+    inside = [i for i, (x, y, _) in enumerate(syl_spans) if x >= span[0] and y <= span[1]]
+    if not inside:
+        return 0.0
+    lo, hi = max(0, inside[0] - window), min(len(syl_spans), inside[-1] + window + 1)
+    near = {syl_spans[i][2] for i in range(lo, hi) if not inside[0] <= i <= inside[-1]}
+    return sum(idf.get(w, 0.0) for w in near & qsyl)
 
 
 def _unit_ok(text: str, span, q: Question) -> bool:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from app.reader.words import content, question_words_vi, stop_en, stop_vi, syllables, units
+from app.reader.words import content, content_of, question_words_vi, stop_en, stop_vi, syllables, units
 from ingest.metadata import find_provinces
 from ingest.textutil import fold, has_vietnamese_marks, nfc
 
@@ -27,7 +27,8 @@ TYPES = [
     ("when", r"\b(khi nao|ngay nao|ngay may|bao gio|luc nao|luc may gio|may gio|nam nao|thang nao|thang may|"
              r"thoi gian nao|thoi diem nao|hom nao|when|what date|which date|what day|which day|what year|which year|"
              r"what month|which month|what time|what century|which century)\b"),
-    ("where", r"\b(o dau|tai dau|noi nao|dia diem nao|(tinh|huyen|xa|quan|phuong|thanh pho|quoc gia|nuoc|vung) nao|"
+    ("where", r"\b(o dau|tai dau|noi nao|dia diem nao|(tinh|huyen|xa|quan|phuong|thanh pho|quoc gia|nuoc|vung|khu vuc|"
+              r"dia ban|dia phuong) nao|"
               r"where|what place|which place|which venue|which country|which city|what country|what city|"
               r"which province|what province|which district)\b"),
     ("who", r"\b(ai|nhung ai|nguoi nao|vi nao|dong chi nao|who|whom|whose)\b"),
@@ -44,11 +45,13 @@ ORG_HEAD = re.compile(r"\b(which|what) (team|club|company|firm|organi[sz]ation|a
                       r"ngan hang|toa an|bo|so|tap doan|hang) nao\b")
 SCORE = re.compile(r"\b(ty so|ti so|ket qua tran|what (was|is) the (final )?(score|result)|by what score|"
                    r"thang .*bao nhieu|thua .*bao nhieu)\b")
-DURATION = re.compile(r"\b(how long|bao lau|trong bao lau|bao nhieu (nam|thang|ngay|gio|phut|tuan)|"
-                      r"may (nam|thang|ngay|gio|phut|tuan))\b")
+DURATION = re.compile(r"\b(how long|bao lau|trong bao lau|bao nhieu (nam|thang|ngay|gio|phut|tuan|tieng)|"
+                      r"(?<!luc )may (nam|thang|ngay|tuan|tieng))\b|\bkeo dai (bao nhieu|may) gio\b")
 MONEY = re.compile(r"\b(how much|tien|kinh phi|von|chi phi|gia tri|doanh thu|loi nhuan|cost|costs|price|worth|"
                    r"revenue|profit|budget|fund|funds|funding|money|spend|spent|pay|paid|invest|invested|"
                    r"investment|fine|fined|dong|usd|vnd)\b")
+# "which airports", "sân bay nào", "ngành nào": a named thing, not a clause
+ENTITY = re.compile(r"\b(which|what) [a-z]+s?\b(?! (is|was|are|were|did|does|do|happened)\b)|\b[a-z]+ nao\b")
 PURPOSE = re.compile(r"\b(nham muc dich gi|de lam gi|muc dich|for what purpose|what for|purpose)\b")
 FOLLOWUP_START = re.compile(r"^(con|va|the con|vay con|what about|how about|and|also|then)\b")
 FOLLOWUP_ASK = re.compile(r"\b(thi sao|the nao|ra sao)\s*\??$")
@@ -110,12 +113,12 @@ class Question:
     def terms(self) -> list[str]:
         """Folded content syllables of the question (what the evidence should cover)."""
         shape = set(self.period_words)
-        return [s for s in dict.fromkeys(content(syllables(self.rewritten))) if s not in shape]
+        return [s for s in dict.fromkeys(content_of(self.rewritten)) if s not in shape]
 
     @property
     def context_terms(self) -> list[str]:
         own = set(self.terms)
-        return [s for s in dict.fromkeys(content(syllables(self.context))) if s not in own]
+        return [s for s in dict.fromkeys(content_of(self.context)) if s not in own]
 
     @property
     def search_text(self) -> str:
@@ -159,8 +162,29 @@ def detect_language(text: str) -> str:
     return "en" if en > vi else "vi"
 
 
+# Folded question syllables that are other words with other marks: "máy" is not "mấy", "đầu"
+# (head, "đầu tư") not "đâu", "bão" (storm) not "bao", "não" (brain) not "nào".
+MARKED_ASK = {"may": "mấy", "dau": "đâu", "nao": "nào", "gi": "gì", "bao": "bao", "ai": "ai", "sao": "sao",
+              "khi": "khi", "nhieu": "nhiêu", "gio": "giờ"}
+
+
+def typing_text(text: str) -> str:
+    """The folded text question types are read from. With diacritics, a syllable that folds to a
+    question word but is written otherwise is masked, so "nhà máy thứ tư" asks no "mấy"."""
+    f = fold(text)
+    if not has_vietnamese_marks(text):
+        return f
+    t = nfc(text)
+    for m in re.finditer(r"[^\W_]+", t):
+        w = m.group().lower()
+        want = MARKED_ASK.get(fold(w))
+        if want and w != want:
+            f = f[:m.start()] + "#" * len(w) + f[m.end():]
+    return f
+
+
 def question_type(text: str) -> str:
-    f = fold(text).strip()
+    f = typing_text(text).strip()
     f = re.sub(r"\b(con .+ thi sao|what about .+)$", "", f).strip() or f
     for name, pat in TYPES:
         if re.search(pat, f):
@@ -173,7 +197,7 @@ def _wants(f: str, qtype: str) -> str:
         return "score"
     if DURATION.search(f):
         return "duration"
-    if qtype == "how_many" and MONEY.search(f):
+    if qtype in ("how_many", "what") and MONEY.search(f) and not re.search(r"\b(ai|who|whom)\b", f):
         return "money"
     if re.search(r"\b(percentage|phan tram|ty le|bao nhieu %)\b", f):
         return "percent"
@@ -181,6 +205,8 @@ def _wants(f: str, qtype: str) -> str:
         return "org"
     if PURPOSE.search(f):
         return "purpose"
+    if qtype == "what" and ENTITY.search(f):
+        return "entity"
     if qtype == "when":
         if re.search(r"\b(nam nao|what year|which year|nam bao nhieu)\b", f):
             return "year"
@@ -188,6 +214,8 @@ def _wants(f: str, qtype: str) -> str:
             return "month"
         if re.search(r"\b(may gio|luc may gio|what time|gio nao)\b", f):
             return "time"
+        if re.search(r"\b(ngay nao|ngay may|ngay bao nhieu|what date|which date|what day|which day|on what day)\b", f):
+            return "day"
     return ""
 
 
@@ -215,6 +243,8 @@ def _units(f: str, lang: str) -> list[str]:
     m = re.search(r"\b(?:bao nhieu|may)\s+(\w+(?:\s\w+)?)", f) or re.search(r"\bso (\w+(?:\s\w+)?)\b.*\bbao nhieu\b", f)
     if not m:
         return []
+    if m.group(1).split()[0] in ("mot", "moi", "tren"):  # "bao nhiêu một năm": a rate, not a unit
+        return []
     words = [w for w in m.group(1).split() if w not in question_words_vi() and w not in stop_vi()]
     return [" ".join(words)] if words else []
 
@@ -236,7 +266,7 @@ def parse(text: str, history: list[dict] | None = None, periods: bool = True) ->
         prev = parse(prev_user[-1], [{"role": "user", "content": c} for c in prev_user[:-1]])
         answers = [h["content"] for h in (history or []) if h.get("role") == "assistant" and h.get("content")]
         _resolve(q, prev, answers[-1] if answers else "")
-    f = fold(q.rewritten)
+    f = typing_text(q.rewritten)
     q.wants = _wants(f, q.qtype)
     q.units = _units(f, q.language) if q.qtype == "how_many" else []
     q.plural = bool(PLURAL.search(f))

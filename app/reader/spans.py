@@ -17,10 +17,11 @@ from importlib.resources import files
 from ingest.metadata import find_provinces
 from ingest.textutil import fold
 
-_PART = r"(?:[Ss]áng|[Cc]hiều|[Tt]ối|[Tt]rưa|[Đđ]êm|[Kk]huya|[Rr]ạng sáng|[Hh]ôm qua|[Hh]ôm nay|[Nn]gày|[Đđ]ầu|[Cc]uối|[Gg]iữa)"
+_PART = (r"(?:[Ss]áng|[Cc]hiều|[Tt]ối|[Tt]rưa|[Đđ]êm|[Kk]huya|[Rr]ạng sáng|[Hh]ôm qua|[Hh]ôm nay|[Nn]gày|[Đđ]ầu|"
+         r"[Cc]uối|[Gg]iữa)")
 DATE = re.compile(
     # "lúc 3 giờ 20 phút", "3h20", "14 giờ ngày 5-6"
-    r"(?:[Ll]úc\s+|[Vv]ào\s+)?\d{1,2}\s*(?:giờ|h)\s*(?:\d{1,2}\s*(?:phút|')?)?"
+    r"(?:[Ll]úc\s+|[Vv]ào\s+|[Kk]hoảng\s+)?\d{1,2}\s*(?:giờ|h(?=\d)|h\b)\s*(?:\d{1,2}\s*(?:phút|')?)?"
     r"(?:\s+(?:sáng|chiều|tối|trưa|đêm))?(?:\s*(?:,\s*)?(?:ngày|hôm)\s+\d{1,2}\s*[-/.]\s*\d{1,2}(?:\s*[-/.]\s*\d{4})?)?"
     r"(?!\d)(?![.,]\d)(?!\s*(?:tỷ|triệu|nghìn|%|người))"
     # "ngày 7 tháng 2 năm 2016", "7 tháng 2"
@@ -32,11 +33,14 @@ DATE = re.compile(
     rf"|(?:{_PART}\s+)?[Tt]háng\s+\d{{1,2}}(?:\s*[/-]\s*\d{{4}}|\s+năm\s+\d{{4}})?"
     r"|(?:[Tt]hập (?:niên|kỷ)|[Nn]hững năm)\s+\d{2,4}"
     r"|[Tt]hế kỷ\s+(?:\d{1,2}|[IVXLC]+)(?:\s+(?:TCN|SCN))?"
+    # "sau 3 tuần", "trong 2 ngày": when, said relative to another moment
+    r"|(?:[Ss]au|[Cc]hỉ sau)\s+(?:\d+|một|hai|ba|bốn|năm|mười)\s+(?:ngày|tuần|tháng|năm|giờ|tiếng)\b"
     rf"|(?:{_PART}\s+|[Đđ]ến\s+|[Tt]ừ\s+|[Tt]rước\s+|[Ss]au\s+)?(?:[Nn]ăm\s+)\d{{3,4}}(?:\s+(?:TCN|SCN))?"
     r"|\b(?:1[0-9]|20)\d{2}\b(?!\s*(?:tỷ|triệu|nghìn|người|%|[a-zà-ỹđ]))"
 )
 # "thắng 2-1", "tỷ số 3-0", "hòa 1-1": a result, not a date
-SCORE = re.compile(r"(?:(?:[Tt]ỷ số|[Tt]ỉ số|[Tt]hắng|[Tt]hua|[Hh]òa|[Hh]oà|[Cc]ách biệt|[Ll]ội ngược dòng|[Tt]hắng lợi|"
+SCORE = re.compile(r"(?:(?:[Tt]ỷ số|[Tt]ỉ số|[Tt]hắng|[Tt]hua|[Hh]òa|[Hh]oà|[Cc]ách biệt|[Ll]ội ngược dòng|"
+                   r"[Tt]hắng lợi|"
                    r"[Đđ]ánh bại|[Vv]ượt qua|[Kk]ết quả)\s+(?:\S+\s+){0,4}?)(\d{1,2}\s*[-–]\s*\d{1,2})(?![\d/.-])")
 UNIT_WORDS = r"(?:\s+(?!và\b|của\b|cho\b|để\b|với\b|tại\b|từ\b|trong\b|là\b|được\b|đã\b|sẽ\b)[^\W\d_]+){1,2}"
 AMOUNT = re.compile(
@@ -54,12 +58,44 @@ TIME_UNITS = ("nam", "thang", "tuan", "ngay", "gio", "phut", "giay", "tieng", "t
 PLACE = re.compile(r"\b(?:tại|ở|trên|đến|về|từ)\s+(?!(?i:chỗ|hội nghị|hội thảo|buổi|cuộc|lễ|phiên|kỳ họp|đây|đó|các|"
                    r"những|nhiều|mỗi|mọi|thời|giai đoạn|năm|ngày|tháng|khoảng|mức|hơn|gần|trên|dưới)\b)"
                    r"([^,;.()\"“”]+(?:\([^)]*\))?)")
-PLACE_NOUNS = ("tinh", "thanh pho", "tp", "huyen", "quan", "thi xa", "thi tran", "xa", "phuong", "thon", "ap", "ban",
-               "duong", "pho", "quoc lo", "cao toc", "deo", "cau", "song", "ho", "nui", "vinh", "dao", "bien", "san",
-               "cang", "khu", "benh vien", "truong", "nuoc", "quoc gia", "vung", "mien", "thu do", "chau")
-ORG_NOUNS = ("cong ty", "tap doan", "tong cong ty", "ngan hang", "bo", "so", "cuc", "vien", "uy ban", "ubnd", "hdnd",
-             "toa an", "tand", "vien kiem sat", "cong an", "benh vien", "truong", "dai hoc", "hoc vien", "clb",
-             "cau lac bo", "doi", "hiep hoi", "hoi", "ban", "quy", "to chuc", "trung tam", "nha may", "dang")
+# generic nouns that come before a place's or an organisation's name, as written (lower case):
+# matched on the marked text, since folded "phó" (deputy) is "phố" (street) and "sản" is "sân"
+PLACE_NOUNS = ("tỉnh", "thành phố", "tp", "huyện", "quận", "thị xã", "thị trấn", "xã", "phường", "thôn", "ấp", "bản",
+               "đường", "phố", "quốc lộ", "tỉnh lộ", "cao tốc", "đèo", "cầu", "sông", "hồ", "núi", "vịnh", "đảo",
+               "biển", "sân", "cảng", "khu", "bệnh viện", "trường", "nước", "quốc gia", "vùng", "miền", "thủ đô",
+               "châu", "quảng trường", "sân vận động", "sân bay", "nhà hát", "công viên", "chợ", "chùa", "đền",
+               "nhà văn hóa", "tòa nhà", "hang", "động", "thác", "bãi biển", "khu công nghiệp", "siêu thị",
+               "trung tâm", "trụ sở", "làng", "huyện đảo", "bến", "ga", "nhà máy", "kho", "xưởng")
+ORG_NOUNS = ("công ty", "tập đoàn", "tổng công ty", "ngân hàng", "bộ", "sở", "cục", "viện", "ủy ban", "ubnd", "hđnd",
+             "tòa án", "tand", "viện kiểm sát", "công an", "bệnh viện", "trường", "đại học", "học viện", "clb",
+             "câu lạc bộ", "đội", "hiệp hội", "hội", "ban", "quỹ", "tổ chức", "trung tâm", "nhà máy", "đảng",
+             "liên đoàn", "tổng cục", "văn phòng", "hợp tác xã", "htx")
+
+
+ORG_FORMS = ("cổ phần", "tnhh", "cp", "trách nhiệm hữu hạn", "một thành viên", "mtv", "đầu tư", "xây dựng",
+             "thương mại", "dịch vụ", "sản xuất", "phát triển", "du lịch", "xuất nhập khẩu")
+
+
+def _noun_at(sentence: str, nouns: tuple[str, ...]) -> list[tuple[int, int]]:
+    """Where the generic nouns stand in the sentence (whole words, any case)."""
+    low = sentence.lower()
+    pat = r"(?<!\w)(" + "|".join(re.escape(n) for n in sorted(nouns, key=len, reverse=True)) + r")(?!\w)"
+    return [m.span() for m in re.finditer(pat, low)]
+
+
+def _name_after(sentence: str, at: int, stop: list[tuple[int, int]], digits: bool = True) -> int:
+    """End of the capitalised name (and a number: "Quốc lộ 20", "Quảng trường 7-5") that starts
+    right after ``at``, stopping at punctuation and before ``stop`` spans (a person's name)."""
+    end = at
+    for k, w in enumerate(re.finditer(r"\s+([^\W_][\w'-]*)", sentence[at:])):
+        a = at + w.start(1)
+        if at + w.start() != end or any(x <= a < y for x, y in stop):
+            break
+        word = w.group(1)
+        if not (word[:1].isupper() or (digits and word[:1].isdigit())):
+            break
+        end = at + w.end()
+    return end
 
 
 @lru_cache(maxsize=1)
@@ -147,22 +183,37 @@ def names(sentence: str, tags: list | None) -> list[tuple[int, int]]:
     return out
 
 
-def orgs(sentence: str) -> list[tuple[int, int]]:
-    """Organisations: an organisation noun and the capitalised name after it ("Công ty CP
-    Hòa Phát", "Bệnh viện Bạch Mai", "CLB Hà Nội")."""
-    f = fold(sentence)
-    out = []
-    pat = r"\b(" + "|".join(re.escape(n) for n in ORG_NOUNS) + r")\b"
-    for m in re.finditer(pat, f):
-        if not sentence[m.start()].isupper() and not sentence[m.start():m.end()].isupper():
+NAME_TAGS = ("N", "Np", "Nc", "Nu", "M", "A", "Ny", "Nb")
+
+
+def orgs(sentence: str, tags=None) -> list[tuple[int, int]]:
+    """Organisations: a capitalised organisation noun and the name after it ("Công ty CP Hòa
+    Phát", "Tổng công ty Xây dựng công trình giao thông 8", "CLB Hà Nội"). With POS tags the name
+    runs over nouns, numbers and capitalised words; without them, over capitalised words."""
+    toks = _tokens(sentence, tags)
+    who = people(sentence, tags)
+    out: list[tuple[int, int]] = []
+    for a, b in _noun_at(sentence, ORG_NOUNS):
+        if not sentence[a].isupper() or any(x <= a < y for x, y in out):
             continue
-        end = m.end()
-        for w in re.finditer(r"\s+([^\W_][\w-]*)", sentence[m.end():]):
-            if w.start() != end - m.end() or not (w.group(1)[:1].isupper() or w.group(1).lower() in ("cp", "tnhh")):
-                break
-            end = m.end() + w.end()
-        if end > m.end():
-            out.append((m.start(), end))
+        end = b
+        if toks:
+            n = 0
+            for x, y, word, tag in toks:
+                if y <= b:
+                    continue
+                if x < b:  # a word of the tagger that runs past the noun ("Công ty cổ phần")
+                    end = y
+                    continue
+                named = tag in NAME_TAGS or word[:1].isupper() or word.lower() in ORG_FORMS
+                if x - end > 1 or n >= 10 or any(p <= x < q for p, q in who) or not named:
+                    break
+                n += 1
+                end = y
+        else:
+            end = _name_after(sentence, b, who)
+        if end > b:
+            out.append((a, end))
     return out
 
 
@@ -182,22 +233,64 @@ def scores(sentence: str) -> list[tuple[int, int]]:
     return [m.span(1) for m in SCORE.finditer(sentence)]
 
 
-def amounts(sentence: str) -> list[tuple[int, int]]:
-    """Numbers with their units ("3 tỷ đồng", "65 dự án", "30% đến 40%"), dates excluded."""
+def _tokens(sentence: str, tags) -> list[tuple[int, int, str, str]]:
+    """(start, end, word, tag) of each tagged word, located in the sentence."""
+    out, cursor = [], 0
+    for word, tag in tags or []:
+        at = sentence.find(word, cursor)
+        if at < 0:
+            continue
+        cursor = at + len(word)
+        out.append((at, cursor, word, tag))
+    return out
+
+
+UNIT_TAGS = ("N", "Nu", "Nc", "M")
+RATIO = re.compile(r"\d+(?:[.,]\d+)*\s*(?:trên|/)\s*\d+(?:[.,]\d+)*")  # "48 trên 50 đại biểu", "48/50"
+
+
+def amounts(sentence: str, tags=None) -> list[tuple[int, int]]:
+    """Numbers with their units ("3 tỷ đồng", "65 dự án", "30% đến 40%"), dates excluded. With
+    the POS tags the unit is the nouns and number words right after the number ("300 mét", not
+    "300 mét theo"); without them, at most two words that are not function words."""
     taken = dates(sentence) + scores(sentence)
+    toks = _tokens(sentence, tags)
     out = []
     for m in AMOUNT.finditer(sentence):
         s, e = m.span()
         if any(a <= s < b for a, b in taken):
             continue
-        # trim the unit to at most the words that look like a unit (stop at a capital: a name)
-        end = s
-        for i, w in enumerate(re.finditer(r"\S+", m.group())):
-            if i > 0 and w.group()[:1].isupper() and w.group() not in ("USD", "VND", "EUR"):
-                break
-            end = s + w.end()
+        if out and out[-1][0] <= s < out[-1][1]:
+            continue
+        if toks and not sentence[s].isdigit() and not any(a == s and tag == "M" for a, _, _, tag in toks):
+            continue  # a number word the tagger does not read as a number ("năm thứ", "ba mẹ")
+        ratio = RATIO.match(sentence, s)  # "48 trên 50 đại biểu": one amount, its unit after both
+        num = ratio or re.match(r"\d+(?:[.,]\d+)*(?:\s*(?:đến|tới|-|–)\s*\d+(?:[.,]\d+)*)?\s*%?|\S+", sentence[s:])
+        end = (ratio.end() if ratio else s + num.end())
+        if "%" in sentence[s:end]:
+            out.append((s, end))
+            continue
+        bare = end
+        if toks:
+            syl = 0
+            for a, b, word, tag in toks:
+                if a < end:
+                    continue
+                if a - end > 1 or tag not in UNIT_TAGS or word[:1].isupper() or syl >= 3:
+                    break
+                syl += len(word.split())
+                end = b
+        if end == bare:  # no tags, or none after the number: stop at a capital or a function word
+            for i, w in enumerate(re.finditer(r"\S+", m.group())):
+                if i == 0 or s + w.start() < bare:
+                    continue
+                if w.group()[:1].isupper() and w.group() not in ("USD", "VND", "EUR"):
+                    break
+                if fold(w.group()) in ("theo", "tren", "qua", "nhu", "cung", "neu", "khi", "sau", "truoc"):
+                    break
+                end = s + w.end()
         out.append((s, end))
-    return out
+    return [(a, a + len(sentence[a:b].rstrip())) for a, b in out]
 
 
 def places(sentence: str) -> list[tuple[int, int]]:
@@ -210,25 +303,21 @@ def places(sentence: str) -> list[tuple[int, int]]:
         for w in re.finditer(r"\S+", sentence[a:b]):  # "sân Hàng Đẫy tối 15": the name ends the place
             if w.group()[:1].isupper():
                 seen_cap = True
-            elif seen_cap and fold(w.group()) not in PLACE_NOUNS:
+            elif seen_cap and w.group().lower() not in PLACE_NOUNS and not w.group()[:1].isdigit():
                 b = a + w.start() - 1
                 break
         words = sentence[a:b].split()
-        if b - a >= 3 and (words[0][:1].isupper() or fold(words[0]) in PLACE_NOUNS
-                           or fold(" ".join(words[:2])) in PLACE_NOUNS):
+        if b - a >= 3 and (words[0][:1].isupper() or words[0].lower() in PLACE_NOUNS
+                           or " ".join(words[:2]).lower() in PLACE_NOUNS):
             out.append((a, b))
-    f = fold(sentence)
-    pat = r"\b(" + "|".join(re.escape(n) for n in PLACE_NOUNS) + r")\s+"
-    for m in re.finditer(pat, f):
-        if m.end() >= len(sentence) or not (sentence[m.end()].isupper() or sentence[m.end()].isdigit()):
-            continue
-        end = m.end()
-        for k, w in enumerate(re.finditer(r"([^\W_][\w-]*)\s*", sentence[m.end():])):
-            if not (w.group(1)[:1].isupper() or (k == 0 and w.group(1)[:1].isdigit())):
-                break
-            end = m.end() + w.start() + len(w.group(1))
-        if not any(a <= m.start() < b for a, b in out):
-            out.append((m.start(), end))
+    who = people(sentence, None)
+    for a, b in _noun_at(sentence, PLACE_NOUNS):
+        single = " " not in sentence[a:b]
+        if sentence[a].isupper() and single and a > 0:
+            continue  # "Hồ Chí Minh", "Sơn La": a capitalised one-syllable noun is a name's first word
+        end = _name_after(sentence, b, who)
+        if end > b and not any(x <= a < y for x, y in out):
+            out.append((a, end))
     for a, b, _ in provinces_in(sentence):
         if not any(x <= a < y for x, y in out):
             out.append((a, b))

@@ -11,7 +11,7 @@ import re
 from functools import lru_cache
 from importlib.resources import files
 
-from ingest.textutil import fold
+from ingest.textutil import fold, has_vietnamese_marks, nfc
 
 
 def _data(name: str) -> str:
@@ -41,6 +41,12 @@ def stop_en() -> frozenset[str]:
 
 
 @lru_cache(maxsize=1)
+def titles() -> frozenset[str]:
+    """Folded words of office and rank ("chu tich", "thuong ta", "director")."""
+    return _wordset("titles.txt")
+
+
+@lru_cache(maxsize=1)
 def units() -> dict[str, list[str]]:
     """English unit or counted noun -> folded Vietnamese forms ("people" -> ["nguoi", ...])."""
     out: dict[str, list[str]] = {}
@@ -56,7 +62,23 @@ def syllables(text: str) -> list[str]:
     return re.findall(r"[^\W_]+", fold(text))
 
 
+@lru_cache(maxsize=1)
+def stop_vi_marked() -> frozenset[str]:
+    """Vietnamese function and question words with their diacritics."""
+    return _wordset("stop_vi_marked.txt")
+
+
 def content(syl: list[str]) -> list[str]:
-    """The syllables that say what a text is about: not function words, not question words."""
+    """The folded syllables that say what a text is about: not function words, not question words."""
     stop = stop_vi() | question_words_vi() | stop_en()
     return [s for s in syl if s not in stop and not (len(s) == 1 and s.isalpha())]
+
+
+def content_of(text: str) -> list[str]:
+    """``content(syllables(text))``, judging function words on the marked text when it has
+    diacritics ("tài xế" keeps "tai", "tại" goes), on the folded text when it has none."""
+    if not has_vietnamese_marks(text):
+        return content(syllables(text))
+    stop = stop_vi_marked() | stop_en()
+    words = re.findall(r"[^\W_]+", nfc(text).lower())
+    return [fold(w) for w in words if w not in stop and not (len(w) == 1 and w.isalpha())]

@@ -113,7 +113,9 @@ def read_bytes(path: Path, max_bytes: int = MAX_BYTES) -> bytes:
     if size > max_bytes:
         raise BadInput(f"{_mb(size)} is larger than the {_mb(max_bytes)} limit (HOIDAP_MAX_FILE_MB)")
     with open(path, "rb") as fh:
-        data = fh.read(max_bytes + 1)  # a file still growing stops at the limit too
+        data = fh.read(size + 1)  # (read(n) allocates n bytes up front: not the limit)
+        if len(data) > size:  # still growing: read on, up to the limit
+            data += fh.read(max_bytes + 1 - len(data))
     if len(data) > max_bytes:
         raise BadInput(f"larger than the {_mb(max_bytes)} limit (HOIDAP_MAX_FILE_MB)")
     return data

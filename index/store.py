@@ -254,7 +254,10 @@ class Store:
                     self._check_remote()  # write on top of what the shared collection holds
                 else:
                     self._follow_other_writers()
-                damage = check and self.catalog_db.check()  # found here, not by a later answer
+                try:
+                    damage = check and self.catalog_db.check()  # found here, not by a later answer
+                except CatalogDamaged as e:
+                    damage = str(e.__cause__ or e)
                 if damage:
                     self._rebuild_catalog(f"the index catalog {self.home / 'catalog.sqlite'} is damaged ({damage})")
                 self._writing = True  # no pulls mid-write: this process's catalog is the newer one

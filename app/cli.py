@@ -46,16 +46,15 @@ def ingest(paths: tuple[Path, ...], prune: bool, quiet: bool) -> None:
     """Add articles (files or folders of .txt .md .html .json .jsonl) to the index.
 
     With no PATHS, the bundled sample corpus."""
-    from tqdm import tqdm
-
     from app.factory import ingest_paths
     from ingest.load import find_files
+    from ingest.progress import progress
 
     paths = paths or (SAMPLE_CORPUS,)
     files = find_files(paths)
     if not files:
         raise BadInput(f"no files found in {', '.join(map(str, paths))}")
-    with tqdm(total=len(files), unit="file", disable=quiet or None, desc="ingest", file=sys.stderr) as bar:
+    with progress(total=len(files), unit="file", disable=quiet, desc="ingest", file=sys.stderr) as bar:
         report = ingest_paths(get_settings(), paths, prune=prune, progress=bar.update)
     for s in report.skipped:
         click.echo(f"skipped {s.path}: {s.reason}", err=True)

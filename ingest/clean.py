@@ -42,7 +42,7 @@ CREDIT_LINE = re.compile(r"^\(?\s*(?:nguon|theo)\s*:?\s+((?:bao\s+)?\S[^,;]{0,50
 DATE_LINE = re.compile(
     r"^(?:(?:ngay dang|dang ngay|dang luc|dang|cap nhat(?: luc)?|xuat ban|ngay)\s*:?\s*)?"
     r"(?:(?:thu \w+|chu nhat)\s*[,-]?\s*)?(?:\d{1,2}:\d{2}\s*[,|-]?\s*)?(?:ngay\s+)?"
-    r"\d{1,2}[/.-]\d{1,2}[/.-]\d{4}(?:\s*[,|-]?\s*\d{1,2}[:h]\d{2}(?::\d{2})?)?(?:\s*\(?gmt\s*[+-]\s*\d+\)?)?$"
+    r"\d{1,2}[/.-]\d{1,2}[/.-]\d{4}(?:\s*[,|-]?\s*(?:luc\s*)?\d{1,2}[:h]\d{2}(?::\d{2})?)?(?:\s*\(?gmt\s*[+-]\s*\d+\)?)?$"
 )
 DATE = re.compile(r"\b(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})\b")
 CAPTION_MARK = re.compile(r"\s*\((ảnh|ảnh minh họa|ảnh minh hoạ|nguồn ảnh)\s*:[^)]*\)\s*", re.I)

@@ -221,3 +221,22 @@ def test_a_code_in_capitals_is_answered_like_in_lower_case(built, embedder):
     lower, upper = (assistant.answer(f"mã {c} là dự án gì?") for c in ("qx017zk", "QX017ZK"))
     assert not lower.refused and "QX017ZK" in lower.answer
     assert not upper.refused and "QX017ZK" in upper.answer
+
+
+# -- §5 links out of the folder -----------------------------------------------------------------
+
+def test_ingest_does_not_follow_a_link_out_of_the_folder_unless_asked(tmp_path, corpus, monkeypatch):
+    from click.testing import CliRunner
+
+    from app.cli import cli
+
+    secret = tmp_path / "secret.txt"
+    secret.write_text("Mật khẩu quản trị của máy chủ nội bộ là hoa-sen-42, chỉ người quản trị được biết.", "utf-8")
+    (corpus / "passwd.txt").symlink_to(secret)
+    monkeypatch.setenv("HOIDAP_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("HOIDAP_CHROMA_URL", raising=False)
+    res = CliRunner().invoke(cli, ["ingest", "-q", str(corpus)], catch_exceptions=False)
+    assert res.exit_code == 0 and res.stdout.startswith("3 added"), res.output
+    assert f"skipped {corpus / 'passwd.txt'}: a link to a place outside" in res.stderr
+    res = CliRunner().invoke(cli, ["ingest", "-q", "--follow-links", str(corpus)], catch_exceptions=False)
+    assert res.stdout.startswith("1 added, 0 updated, 3 unchanged"), res.output

@@ -115,13 +115,21 @@ def test_deeply_nested_html_is_refused_fast(tmp_path, depth):
 
 
 def test_sloppy_html_nesting_real_pages_have_is_still_read_fast():
-    # 1,500 unclosed <p> (html.parser nests each in the one before): linear, not quadratic
+    # 4,000 unclosed <p> (html.parser nests each in the one before): linear, not quadratic
     page = "<html><body><article><h1>Hội nghị du lịch của tỉnh</h1>" + "".join(
-        f"<p>{LEAD} Đoạn {n}." for n in range(1500)) + "</article></body></html>"
+        f"<p>{LEAD} Đoạn {n}." for n in range(4000)) + "</article></body></html>"
     t0 = time.perf_counter()
     art = build_article(RawDoc(key="x", path="x.html", text=page, html=True))
     assert time.perf_counter() - t0 < 5
-    assert "Đoạn 1499" in art.text and art.event_date == "2024-03-14"
+    assert "Đoạn 3999" in art.text and art.event_date == "2024-03-14"
+
+
+def test_html_with_a_million_elements_is_refused_fast():
+    page = "<html><body>" + "<p>x</p>" * 1_000_000 + "</body></html>"  # 8 MB, under the size limit
+    t0 = time.perf_counter()
+    with pytest.raises(BadInput, match="tags"):
+        build_article(RawDoc(key="x", path="x.html", text=page, html=True))
+    assert time.perf_counter() - t0 < 3
 
 
 def test_links_out_of_the_folder_are_not_followed(tmp_path):

@@ -88,7 +88,7 @@ def connect_chroma(home: Path, url: str | None):
         return chromadb.PersistentClient(path=str(home / "chroma"), settings=opts)
     except Exception as e:
         where = f"the Chroma server at {url}" if url else f"the Chroma store in {home / 'chroma'}"
-        raise IndexUnavailable(f"cannot open {where}: {e}") from e
+        raise IndexUnavailable(f"cannot open {where}: {e}{_repair_hint(e, url)}") from e
 
 
 class Store:
@@ -233,7 +233,9 @@ class Store:
                 name, metadata=want, configuration={"hnsw": {"space": "cosine"}}, embedding_function=None
             )
         except Exception as e:
-            raise IndexUnavailable(f"cannot open Chroma collection {name!r} on the {self._where()}: {e}") from e
+            raise IndexUnavailable(
+                f"cannot open Chroma collection {name!r} on the {self._where()}: {e}{_repair_hint(e, self.chroma_url)}"
+            ) from e
         have = col.metadata or {}
         if have.get("embedder") != want["embedder"] or int(have.get("dim", -1)) != want["dim"]:
             raise IndexMismatch(
@@ -466,7 +468,8 @@ class Store:
                     log.warning("%s on the %s failed (%s): retrying in %.2f s", op, self._where(), e, delays[attempt])
                     time.sleep(delays[attempt])
                     continue
-                raise IndexUnavailable(f"{op} failed on the {self._where()}: {e}") from e
+                hint = _repair_hint(e, self.chroma_url)
+                raise IndexUnavailable(f"{op} failed on the {self._where()}: {e}{hint}") from e
 
     def remove(self, doc_ids: list[str]) -> None:
         for d in doc_ids:
@@ -560,6 +563,16 @@ class Store:
             if not self.chroma_url:
                 _forget_client(self.home / "chroma")
                 shutil.rmtree(self.home / "chroma", ignore_errors=True)
+
+
+def _repair_hint(e: Exception, url: str | None) -> str:
+    """The way back from a damaged embedded store (SQLite's words for a damaged file)."""
+    if url:
+        return ""
+    damaged = ("malformed", "not a database", "corrupt", "vtable constructor failed")
+    if any(w in str(e).lower() for w in damaged):
+        return " (the store is damaged: `hoidap index reset --yes` removes it, then ingest your articles again)"
+    return " (if this persists: `hoidap index reset --yes` removes the index, then ingest your articles again)"
 
 
 def _forget_client(path: Path) -> None:

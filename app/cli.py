@@ -41,22 +41,22 @@ def cli() -> None:
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--prune", is_flag=True, help="Remove indexed articles under PATHS that are no longer there.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@click.option("--follow-links", is_flag=True, help="Follow links to files and folders outside the folders given.")
 @friendly
-def ingest(paths: tuple[Path, ...], prune: bool, quiet: bool) -> None:
+def ingest(paths: tuple[Path, ...], prune: bool, quiet: bool, follow_links: bool) -> None:
     """Add articles (files or folders of .txt .md .html .json .jsonl) to the index.
 
     With no PATHS, the bundled sample corpus."""
-    from tqdm import tqdm
-
     from app.factory import ingest_paths
     from ingest.load import find_files
+    from ingest.progress import progress
 
     paths = paths or (SAMPLE_CORPUS,)
-    files = find_files(paths)
+    files = find_files(paths, follow_links)
     if not files:
         raise BadInput(f"no files found in {', '.join(map(str, paths))}")
-    with tqdm(total=len(files), unit="file", disable=quiet or None, desc="ingest", file=sys.stderr) as bar:
-        report = ingest_paths(get_settings(), paths, prune=prune, progress=bar.update)
+    with progress(total=len(files), unit="file", disable=quiet, desc="ingest", file=sys.stderr) as bar:
+        report = ingest_paths(get_settings(), paths, prune=prune, progress=bar.update, follow_links=follow_links)
     for s in report.skipped:
         click.echo(f"skipped {s.path}: {s.reason}", err=True)
     click.echo(report.summary())

@@ -51,9 +51,12 @@ def ingest_paths(
     prune: bool = False,
     progress: Callable[[int], None] | None = None,
     store: Store | None = None,
+    follow_links: bool = False,
 ) -> SyncReport:
     from ingest.load import load
 
-    store = store or open_store(settings)
+    s = settings or get_settings()
+    store = store or open_store(s)
     paths = [Path(p) for p in paths]
-    return store.sync(load(paths), prune_under=paths if prune else None, progress=progress)
+    docs = load(paths, max_bytes=int(s.max_file_mb * 1_000_000), follow_links=follow_links)
+    return store.sync(docs, prune_under=paths if prune else None, progress=progress)

@@ -33,6 +33,7 @@ class Settings(BaseSettings):
     chroma_url: str | None = Field(None, validation_alias="HOIDAP_CHROMA_URL")
     collection: str = Field("hoidap", validation_alias="HOIDAP_COLLECTION")
     top_k: int = Field(5, validation_alias="HOIDAP_TOP_K", ge=1, le=50)
+    max_file_mb: float = Field(20, validation_alias="HOIDAP_MAX_FILE_MB", gt=0)  # larger files: skipped unread
 
     # answering: unset = extractive. "openai:<model>@<base_url>" or "ollama:<model>@<base_url>"
     llm: str | None = Field(None, validation_alias="HOIDAP_LLM")

@@ -18,8 +18,6 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-from tqdm import tqdm
-
 from app.settings import SAMPLE_CORPUS, Settings
 from eval import report
 from eval.dataset import GOLD, GoldItem, load
@@ -27,6 +25,7 @@ from eval.metrics import Outcome, Retrieved, describe, is_correct, is_supported,
 from eval.systems import SYSTEMS, System, cache_queries, make_systems, validate
 from index.types import Hit
 from ingest.errors import HoidapError
+from ingest.progress import progress as progress_bar
 
 
 def peak_rss_mb() -> float:
@@ -101,7 +100,7 @@ def run_gold(items: list[GoldItem], systems: dict[str, System], progress: bool =
     gold = {i.id: i for i in items}
     outcomes: list[Outcome] = []
     summaries: dict[str, dict] = {}
-    bar = tqdm(total=len(items) * len(systems), desc="gold set", unit="q", disable=not progress, leave=False)
+    bar = progress_bar(total=len(items) * len(systems), desc="gold set", unit="q", disable=not progress, leave=False)
     for name, system in systems.items():
         bar.set_postfix_str(name)
         # A few untimed questions first: lazy loads and cold caches are not per-question cost.
@@ -128,7 +127,8 @@ def prepare_sample(settings: Settings, progress: bool = True):
     store = cache_queries(open_store(s))
     t = time.perf_counter()
     files = sorted(p for p in SAMPLE_CORPUS.iterdir() if p.is_file())
-    with tqdm(total=len(files), desc="indexing sample articles", unit="doc", disable=not progress, leave=False) as bar:
+    with progress_bar(total=len(files), desc="indexing sample articles", unit="doc", disable=not progress,
+                      leave=False) as bar:
         rep = ingest_paths(s, [SAMPLE_CORPUS], prune=True, store=store, progress=bar.update)
     return s, store, {"seconds": round(time.perf_counter() - t, 2), "report": rep.summary()}
 

@@ -24,8 +24,6 @@ import time
 import uuid
 from pathlib import Path
 
-from tqdm import tqdm
-
 from app.settings import Settings
 from eval.metrics import hit_at, mrr_at, percentile
 from eval.squad_data import (
@@ -40,6 +38,7 @@ from eval.squad_data import (
 )
 from eval.systems import cache_queries, fresh, product_ranking
 from eval.text import contains
+from ingest.progress import progress as progress_bar
 
 NOTES = (
     "EM/F1 use the official SQuAD v1.1 normalisation (English article removal only for English "
@@ -127,7 +126,7 @@ def run_squad(
         store = cache_queries(open_store(s))
         try:
             t = time.perf_counter()
-            with tqdm(total=len(paragraphs), desc="indexing paragraphs", unit="para", disable=not progress,
+            with progress_bar(total=len(paragraphs), desc="indexing paragraphs", unit="para", disable=not progress,
                       leave=False) as bar:
                 rep = ingest_paths(s, [corpus], store=store, progress=bar.update)
             ingest_seconds = time.perf_counter() - t
@@ -137,7 +136,7 @@ def run_squad(
                 assistant.answer(q.question)
             rows: dict[str, dict[str, list[dict]]] = {name: {} for name in systems}
             examples: list[dict] = []
-            for q in tqdm(questions, desc="squad questions", unit="q", disable=not progress, leave=False):
+            for q in progress_bar(questions, desc="squad questions", unit="q", disable=not progress, leave=False):
                 _ask(q, assistant, retrievers, rows, line_to_pid, para_lang, examples, keep_examples)
         finally:
             if s.chroma_url:

@@ -8,6 +8,7 @@ answerer. Every change bumps ``generation``, which the lexical index is stamped 
 
 from __future__ import annotations
 
+import functools
 import json
 import sqlite3
 import threading
@@ -39,6 +40,40 @@ CREATE TABLE IF NOT EXISTS sentvecs (chunk_id TEXT PRIMARY KEY, dim INTEGER, vec
 """
 
 
+class CatalogDamaged(IndexUnavailable):
+    """The catalog file is damaged: the index rebuilds it from Chroma on the next ingest."""
+
+
+def _damage_is_reported(cls):
+    """Every public method (and ``generation``) turns a damaged file into ``CatalogDamaged``:
+    a page damaged mid-file opens fine and fails only on the query that reads it."""
+
+    def guard(fn):
+        @functools.wraps(fn)
+        def wrapper(self, *args, **kwargs):
+            try:
+                return fn(self, *args, **kwargs)
+            except (sqlite3.ProgrammingError, sqlite3.IntegrityError, sqlite3.OperationalError):
+                raise  # misuse, a closed handle, a lock: not damage
+            except sqlite3.DatabaseError as e:
+                raise CatalogDamaged(
+                    f"the index catalog {self.path} is damaged ({e}): run `hoidap ingest` to rebuild it "
+                    "from the vectors (or `hoidap index reset --yes` and ingest again)"
+                ) from e
+
+        return wrapper
+
+    for name, attr in list(vars(cls).items()):
+        if name.startswith("_"):
+            continue
+        if isinstance(attr, property):
+            setattr(cls, name, property(guard(attr.fget)))
+        elif callable(attr):
+            setattr(cls, name, guard(attr))
+    return cls
+
+
+@_damage_is_reported
 class Catalog:
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
@@ -57,6 +92,41 @@ class Catalog:
     def close(self) -> None:
         self._db.close()
         self.closed = True
+
+    def check(self) -> str | None:
+        """None if SQLite finds the file sound, else what it found (reads every page: ingest only)."""
+        rows = [r[0] for r in self._db.execute("PRAGMA quick_check(5)")]
+        return None if rows == ["ok"] else "; ".join(rows)[:300]
+
+    def all_chunk_ids(self) -> list[str]:
+        return [r[0] for r in self._db.execute("SELECT chunk_id FROM chunks ORDER BY doc_id, ord")]
+
+    def vector_rows(self, chunk_ids: list[str]) -> list[tuple[str, str, dict]]:
+        """(chunk id, text, the article and chunk metadata Chroma holds for it) of each chunk, so
+        lost vectors can be embedded again from the catalog alone (see ``Store.sync``)."""
+        out = []
+        for i in range(0, len(chunk_ids), 500):
+            part = chunk_ids[i : i + 500]
+            q = (
+                'SELECT c.chunk_id, c.text, c.start, c."end", c.sentences, c.tags, a.doc_id, a.key, a.path, '
+                "a.content_hash, a.title, a.source, a.published, a.event_date, a.event_date_text, a.provinces, "
+                "a.url, a.n_chars FROM chunks c JOIN articles a ON a.doc_id = c.doc_id "
+                f"WHERE c.chunk_id IN ({','.join('?' * len(part))})"
+            )
+            for row in self._db.execute(q, part):
+                cid, text, start, end, sents, tags, doc, key, path, h, title, source, pub, ev, evt, prov, url, n = row
+                provinces = json.loads(prov or "[]")
+                meta = {
+                    "doc_id": doc, "path": path, "title": title or "", "source": source or "",
+                    "published": pub or "", "event_date": ev or "",
+                    "provinces": "|" + "|".join(provinces) + "|" if provinces else "", "url": url or "",
+                    "hash": h, "key": key, "event_date_text": evt or "", "n_chars": n or 0,
+                    "start": start, "end": end,
+                    "ann": json.dumps({"s": json.loads(sents or "[]"), "t": json.loads(tags or "[]")},
+                                      ensure_ascii=False),
+                }
+                out.append((cid, text, meta))
+        return out
 
     @property
     def generation(self) -> int:

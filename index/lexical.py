@@ -15,6 +15,7 @@ import logging
 import os
 import re
 import shutil
+import time
 import uuid
 from array import array
 from collections.abc import Iterable
@@ -23,6 +24,9 @@ from pathlib import Path
 import numpy as np
 
 from ingest.textutil import fold
+
+log = logging.getLogger(__name__)
+DEBRIS_AGE = 3600.0  # seconds after which a save's temporary folder is debris whoever left it
 
 
 def _bm25s():
@@ -119,7 +123,7 @@ class LexicalIndex:
     # reader never pairs one build's id list with another build's matrices.
     def save(self, folder: Path) -> None:
         folder = Path(folder)
-        token = uuid.uuid4().hex
+        token = f"{os.getpid()}-{uuid.uuid4().hex}"  # the pid says whose it is (``clean_debris``)
         tmp = folder.with_name(f"{folder.name}.tmp-{token}")
         tmp.mkdir(parents=True)
         try:
@@ -160,6 +164,44 @@ class LexicalIndex:
         if ids and bm.scores["num_docs"] != len(ids):
             raise ValueError("lexical index does not match its id list")
         return cls(ids, bm, int(meta["generation"]))
+
+
+def clean_debris(folder: Path, max_age: float = DEBRIS_AGE) -> list[Path]:
+    """Remove ``<folder>.tmp-*`` / ``<folder>.old-*`` left by a save that was killed between its
+    renames: those of a process that is gone, and any older than ``max_age`` seconds (another
+    host's, or from before names carried a pid). A live process's save in progress is kept."""
+    folder = Path(folder)
+    removed = []
+    now = time.time()
+    for p in folder.parent.glob(f"{folder.name}.*-*"):
+        kind, _, token = p.name[len(folder.name) + 1 :].partition("-")
+        if kind not in ("tmp", "old") or not p.is_dir():
+            continue
+        pid = token.split("-", 1)[0]
+        gone = pid.isdigit() and "-" in token and not _alive(int(pid))
+        try:
+            old = now - p.stat().st_mtime > max_age
+        except FileNotFoundError:
+            continue  # its save finished meanwhile
+        if gone or old:
+            shutil.rmtree(p, ignore_errors=True)
+            removed.append(p)
+    if removed:
+        log.info("removed %d folders left by interrupted lexical index saves: %s", len(removed),
+                 ", ".join(p.name for p in removed))
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 class LexicalChanged(Exception):

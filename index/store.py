@@ -30,10 +30,10 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from index import server_sync
-from index.catalog import Catalog
+from index.catalog import Catalog, CatalogDamaged
 from index.embed import Embedder
 from index.lexical import LexicalChanged, LexicalIndex
-from ingest.errors import HoidapError, IndexMismatch, IndexUnavailable
+from ingest.errors import BadInput, HoidapError, IndexMismatch, IndexUnavailable
 from ingest.load import RawDoc, Skipped
 
 log = logging.getLogger(__name__)
@@ -51,6 +51,7 @@ class SyncReport:
     removed: int = 0
     chunks_embedded: int = 0
     chunks_reused: int = 0
+    chunks_restored: int = 0  # vectors the catalog knew but Chroma had lost, embedded again
     skipped: list[Skipped] = field(default_factory=list)
 
     def summary(self) -> str:
@@ -58,6 +59,8 @@ class SyncReport:
             f"{self.added} added, {self.updated} updated, {self.unchanged} unchanged, {self.removed} removed; "
             f"{self.chunks_embedded} chunks embedded, {self.chunks_reused} reused"
         )
+        if self.chunks_restored:
+            s += f"; {self.chunks_restored} lost vectors embedded again"
         if self.skipped:
             s += f"; {len(self.skipped)} skipped"
         return s
@@ -85,7 +88,7 @@ def connect_chroma(home: Path, url: str | None):
         return chromadb.PersistentClient(path=str(home / "chroma"), settings=opts)
     except Exception as e:
         where = f"the Chroma server at {url}" if url else f"the Chroma store in {home / 'chroma'}"
-        raise IndexUnavailable(f"cannot open {where}: {e}") from e
+        raise IndexUnavailable(f"cannot open {where}: {e}{_repair_hint(e, url)}") from e
 
 
 class Store:
@@ -109,18 +112,35 @@ class Store:
         # The catalog mirrors one collection; a home reused with another server or collection
         # (or switched between embedded and server mode) would otherwise pair rows with absent vectors.
         source = f"{chroma_url or 'embedded'}#{collection}"
+        try:
+            built_for = self._check_catalog(source)
+        except CatalogDamaged as e:  # a page damaged mid-file: the header opened fine
+            self._rebuild_catalog(str(e))
+            built_for = self.catalog_db.get_state("source")
+        if built_for != source:
+            self.catalog_db.set_state("source", source)
+        self._chroma_gen = self.catalog_db.generation
+        _clean_lexical_debris(self.lexical_dir)
+
+    def _check_catalog(self, source: str) -> str | None:
         built_for = self.catalog_db.get_state("source")
         if built_for not in (None, source):
             log.warning("the index catalog in %s mirrors %s, not %s: rebuilding it", self.home, built_for, source)
             server_sync.pull(self)
-        elif chroma_url:
+        elif self.chroma_url:
             self._check_remote()
-        elif self.catalog_db.counts()[1] == 0 and self._chroma("count"):
-            log.warning("the index catalog in %s is empty but Chroma holds vectors: rebuilding it", self.home)
-            server_sync.pull(self)
-        if built_for != source:
-            self.catalog_db.set_state("source", source)
-        self._chroma_gen = self.catalog_db.generation
+        else:
+            chunks = self.catalog_db.counts()[1]
+            vectors = self._chroma("count")
+            if chunks == 0 and vectors:
+                log.warning("the index catalog in %s is empty but Chroma holds vectors: rebuilding it", self.home)
+                server_sync.pull(self)
+            elif vectors < chunks:
+                log.warning(
+                    "the Chroma store in %s holds %d vectors for %d passages: answers use keywords only for the "
+                    "rest until `hoidap ingest` embeds them again", self.home, vectors, chunks,
+                )
+        return built_for
 
     @property
     def catalog(self) -> Catalog:
@@ -179,12 +199,31 @@ class Store:
             return Catalog(path)
         except IndexUnavailable as e:
             # Chroma holds everything the catalog does: keep the damaged file aside and rebuild.
-            aside = path.with_name(f"catalog.sqlite.damaged-{int(time.time())}")
-            log.warning("%s; moved it to %s and rebuilding it from Chroma", e, aside.name)
-            path.rename(aside)
-            for extra in ("catalog.sqlite-wal", "catalog.sqlite-shm"):
-                (self.home / extra).unlink(missing_ok=True)
+            self._set_catalog_aside(str(e))
             return Catalog(path)
+
+    def _set_catalog_aside(self, why: str) -> None:
+        path = self.home / "catalog.sqlite"
+        aside = path.with_name(f"catalog.sqlite.damaged-{int(time.time())}")
+        log.warning("%s; moved it to %s and rebuilding it from Chroma", why, aside.name)
+        path.rename(aside)
+        for extra in ("catalog.sqlite-wal", "catalog.sqlite-shm"):
+            (self.home / extra).unlink(missing_ok=True)
+        # the BM25 files are stamped with a generation of the old catalog, which the new one reuses
+        shutil.rmtree(self.lexical_dir, ignore_errors=True)
+
+    def _rebuild_catalog(self, why: str) -> None:
+        """Replace a catalog found damaged after it was opened by one rebuilt from Chroma."""
+        old = self.catalog_db
+        self._set_catalog_aside(why)
+        self.catalog_db = Catalog(self.home / "catalog.sqlite")
+        old.close()
+        self._catalog_file = self._catalog_identity()
+        self._chroma_gen = self.catalog_db.generation
+        server_sync.pull(self)
+        self._chroma_gen = self.catalog_db.generation
+        self._lexical = None
+        self.epoch += 1
 
     # -- opening ---------------------------------------------------------------------------
     def _open_collection(self, name: str):
@@ -194,7 +233,9 @@ class Store:
                 name, metadata=want, configuration={"hnsw": {"space": "cosine"}}, embedding_function=None
             )
         except Exception as e:
-            raise IndexUnavailable(f"cannot open Chroma collection {name!r} on the {self._where()}: {e}") from e
+            raise IndexUnavailable(
+                f"cannot open Chroma collection {name!r} on the {self._where()}: {e}{_repair_hint(e, self.chroma_url)}"
+            ) from e
         have = col.metadata or {}
         if have.get("embedder") != want["embedder"] or int(have.get("dim", -1)) != want["dim"]:
             raise IndexMismatch(
@@ -205,8 +246,9 @@ class Store:
         return col
 
     @contextmanager
-    def _writer(self):
-        """One writer at a time per index home (a second ingest waits)."""
+    def _writer(self, check: bool = True):
+        """One writer at a time per index home (a second ingest waits); with ``check``, a
+        damaged catalog is found and rebuilt from Chroma first."""
         with open(self.home / ".lock", "w") as fh:
             fcntl.flock(fh, fcntl.LOCK_EX)
             try:
@@ -214,6 +256,12 @@ class Store:
                     self._check_remote()  # write on top of what the shared collection holds
                 else:
                     self._follow_other_writers()
+                try:
+                    damage = check and self.catalog_db.check()  # found here, not by a later answer
+                except CatalogDamaged as e:
+                    damage = str(e.__cause__ or e)
+                if damage:
+                    self._rebuild_catalog(f"the index catalog {self.home / 'catalog.sqlite'} is damaged ({damage})")
                 self._writing = True  # no pulls mid-write: this process's catalog is the newer one
                 yield
             finally:
@@ -237,8 +285,10 @@ class Store:
 
         report = SyncReport()
         with self._writer():
+            if not self.chroma_url:
+                self._restore_vectors(report)
             known = self.catalog.article_hashes()
-            seen: set[str] = set()
+            seen: dict[str, str] = {}  # doc_id -> where this run read it
             pending: list = []
             for doc in docs:
                 if progress:
@@ -249,13 +299,19 @@ class Store:
                     continue
                 try:
                     article = build_article(doc)
+                except BadInput as e:
+                    report.skipped.append(Skipped(doc.path, str(e)))
+                    continue
                 except Exception as e:  # one odd page must not stop the folder
                     report.skipped.append(Skipped(doc.path, f"could not be parsed: {e}"))
                     continue
                 if not article.text.strip() or len(article.text) < 40:
                     report.skipped.append(Skipped(doc.path, "no article text left after cleaning"))
                     continue
-                seen.add(article.doc_id)
+                if article.doc_id in seen:  # one identity, read twice: it would overwrite itself
+                    report.skipped.append(Skipped(doc.path, f"the same article as {seen[article.doc_id]}"))
+                    continue
+                seen[article.doc_id] = doc.path
                 old = known.get(article.doc_id)
                 if old and old[0] == article.content_hash:
                     report.unchanged += 1
@@ -278,6 +334,30 @@ class Store:
                 server_sync.mark(self)
             self.refresh_lexical()
         return report
+
+    def _restore_vectors(self, report: SyncReport) -> None:
+        """Embed again the passages the catalog holds and Chroma lost (its folder deleted or
+        replaced): an unchanged article is otherwise never looked at again, and its passages
+        would be found by keywords only."""
+        chunks = self.catalog_db.counts()[1]
+        if not chunks or self._chroma("count") >= chunks:
+            return
+        ids = self.catalog_db.all_chunk_ids()
+        have = set(self._existing_ids(ids))
+        lost = [cid for cid in ids if cid not in have]
+        if not lost:
+            return
+        log.warning("the Chroma store in %s lost %d of %d vectors: embedding them again", self.home, len(lost), chunks)
+        for i in range(0, len(lost), BATCH):
+            rows = self.catalog_db.vector_rows(lost[i : i + BATCH])
+            if not rows:
+                continue
+            self._chroma(
+                "upsert", ids=[cid for cid, _, _ in rows],
+                embeddings=self.embedder.embed_passages([text for _, text, _ in rows]),
+                documents=[text for _, text, _ in rows], metadatas=[{**meta, "ts": time.time()} for *_, meta in rows],
+            )
+            report.chunks_restored += len(rows)
 
     def _flush(self, pending: list, report: SyncReport) -> None:
         if not pending:
@@ -387,16 +467,7 @@ class Store:
             gen = self.catalog_db.generation
             if (self.collection is not failed) if failed is not None else (gen == self._chroma_gen):
                 return
-            from chromadb.api.client import SharedSystemClient
-
-            # chromadb shares one client system per path: drop ours so the next client opens
-            # afresh (threads mid-query keep the old handle until they finish).
-            systems = getattr(SharedSystemClient, "_identifier_to_system", None)
-            if isinstance(systems, dict):
-                systems.pop(str(self.home / "chroma"), None)
-                getattr(SharedSystemClient, "_identifier_to_refcount", {}).pop(str(self.home / "chroma"), None)
-            else:
-                SharedSystemClient.clear_system_cache()
+            _forget_client(self.home / "chroma")
             self.client = connect_chroma(self.home, None)
             self.collection = self._open_collection(self.collection.name)
             self._chroma_gen = gen
@@ -418,7 +489,8 @@ class Store:
                     log.warning("%s on the %s failed (%s): retrying in %.2f s", op, self._where(), e, delays[attempt])
                     time.sleep(delays[attempt])
                     continue
-                raise IndexUnavailable(f"{op} failed on the {self._where()}: {e}") from e
+                hint = _repair_hint(e, self.chroma_url)
+                raise IndexUnavailable(f"{op} failed on the {self._where()}: {e}{hint}") from e
 
     def remove(self, doc_ids: list[str]) -> None:
         for d in doc_ids:
@@ -496,16 +568,55 @@ class Store:
         }
 
     def reset(self) -> None:
-        """Delete everything this index holds."""
-        with self._writer():
+        """Delete everything this index holds. Embedded, the whole Chroma folder goes, so a
+        damaged store is really gone (deleting the collection through it may fail)."""
+        with self._writer(check=False):
             try:
                 self.client.delete_collection(self.collection.name)
             except Exception as e:
-                log.warning("could not delete the Chroma collection: %s", e)
+                if self.chroma_url:
+                    raise IndexUnavailable(f"could not delete the collection on the {self._where()}: {e}") from e
+                log.info("could not delete the Chroma collection (%s): removing its folder", e)
             self.catalog_db.close()
             for p in ("catalog.sqlite", "catalog.sqlite-wal", "catalog.sqlite-shm"):
                 (self.home / p).unlink(missing_ok=True)
             shutil.rmtree(self.lexical_dir, ignore_errors=True)
+            if not self.chroma_url:
+                _forget_client(self.home / "chroma")
+                shutil.rmtree(self.home / "chroma", ignore_errors=True)
+
+
+def _repair_hint(e: Exception, url: str | None) -> str:
+    """The way back from a damaged embedded store (SQLite's words for a damaged file)."""
+    if url:
+        return ""
+    damaged = ("malformed", "not a database", "corrupt", "vtable constructor failed")
+    if any(w in str(e).lower() for w in damaged):
+        return " (the store is damaged: `hoidap index reset --yes` removes it, then ingest your articles again)"
+    return " (if this persists: `hoidap index reset --yes` removes the index, then ingest your articles again)"
+
+
+def _forget_client(path: Path) -> None:
+    """chromadb shares one client system per path: drop ours so the next client opens afresh
+    (threads mid-query keep the old handle until they finish)."""
+    from chromadb.api.client import SharedSystemClient
+
+    systems = getattr(SharedSystemClient, "_identifier_to_system", None)
+    if isinstance(systems, dict):
+        systems.pop(str(path), None)
+        getattr(SharedSystemClient, "_identifier_to_refcount", {}).pop(str(path), None)
+    else:
+        SharedSystemClient.clear_system_cache()
+
+
+def _clean_lexical_debris(folder: Path) -> None:
+    """Remove the temporary folders of BM25 saves that a killed process left behind."""
+    from index.lexical import clean_debris
+
+    try:
+        clean_debris(folder)
+    except OSError as e:
+        log.warning("could not remove old lexical index folders beside %s: %s", folder, e)
 
 
 def _stale_handle(e: Exception) -> bool:

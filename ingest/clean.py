@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from urllib.parse import urlparse
 
 from ingest.textutil import fold, nfc
 
@@ -35,10 +36,23 @@ COPYRIGHT = re.compile(
 VIEW_COUNTER = re.compile(r"(luot xem|luot doc|views?)\s*:?\s*\d+", re.I)
 ADDRESS = re.compile(r"\b(so \d+[a-z]?,? (duong|pho)|dien thoai|hotline|fax|email:)\b")
 SOURCE_LINE = re.compile(r"^\s*(nguon|theo)\s*:\s*(\S.{0,60}?)\s*$", re.I)
+# Closing credit lines without a colon: "(Theo VnExpress)", "Theo báo Nhân Dân", "(Nguồn: TTXVN)".
+CREDIT_LINE = re.compile(r"^\(?\s*(?:nguon|theo)\s*:?\s+((?:bao\s+)?\S[^,;]{0,50}?)\s*\)?\s*\.?$")
+# A date line of its own: "Đăng ngày: 01/07/2019", "Thứ Năm, 14/03/2024 08:30 (GMT+7)", "Cập nhật 9-6-2017".
+DATE_LINE = re.compile(
+    r"^(?:(?:ngay dang|dang ngay|dang luc|dang|cap nhat(?: luc)?|xuat ban|ngay)\s*:?\s*)?"
+    r"(?:(?:thu \w+|chu nhat)\s*[,-]?\s*)?(?:\d{1,2}:\d{2}\s*[,|-]?\s*)?(?:ngay\s+)?"
+    r"\d{1,2}[/.-]\d{1,2}[/.-]\d{4}(?:\s*[,|-]?\s*(?:luc\s*)?\d{1,2}[:h]\d{2}(?::\d{2})?)?(?:\s*\(?gmt\s*[+-]\s*\d+\)?)?$"
+)
 DATE = re.compile(r"\b(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})\b")
 CAPTION_MARK = re.compile(r"\s*\((ảnh|ảnh minh họa|ảnh minh hoạ|nguồn ảnh)\s*:[^)]*\)\s*", re.I)
-# "ANTD.VN - ", "(HNMO) - ", "TTTĐ - ", "(ĐCSVN) - " at the start of the lead.
-OUTLET_PREFIX = re.compile(r"^\(?([A-ZĐ][A-ZĐa-z0-9.]{1,15}(?:\.VN|\.vn)?)\)?\s*[-–—]\s+(?=\S)")
+# "ANTD.VN - ", "(HNMO) - ", "TTTĐ - ", "(ĐCSVN) - ", "(Tin Hà Nội) - ", "(Báo Lâm Đồng)- " at the
+# start of the lead: an outlet in brackets may be several words; without, one word (not "COVID-19").
+OUTLET_PREFIX = re.compile(
+    r"^(?:\(([A-ZĐ][^()\n]{1,39}?)\)\s*[-–—:]\s*|([A-ZĐ][A-ZĐa-z0-9.]{1,15}(?:\.VN|\.vn)?)\s*[-–—]\s+)(?=\S)"
+)
+# An outlet in brackets on a line of its own, above or below the article: "(Báo Lâm Đồng)".
+OUTLET_LINE = re.compile(r"^\(([A-ZĐ][^()\n]{1,39})\)$")
 SENTENCE_END = re.compile(r"[.!?…:;\"”»)]\s*$")
 
 
@@ -48,7 +62,44 @@ class Cleaned:
     title: str | None = None
     header: list[str] = field(default_factory=list)  # dropped lines before the lead (dates, outlet)
     outlet: str | None = None
-    source_line: str | None = None  # "Nguồn: baohungyen.vn"
+    source_line: str | None = None  # "Nguồn: baohungyen.vn", "(Theo VnExpress)"
+    date_lines: list[str] = field(default_factory=list)  # "Đăng ngày 03/04/2024" lines taken out of the text
+
+
+def _outlet_name(name: str) -> str | None:
+    """An outlet as written in a bracket or credit ("Tin Hà Nội", "báo Nhân Dân" -> "Báo Nhân Dân",
+    a URL -> its site), or None for what is not a name (a sentence, a caption, a lower-case phrase)."""
+    name = name.strip().rstrip(".").strip()
+    if re.match(r"^(https?://|www\.)", name, re.I):
+        host = urlparse(name if "://" in name else f"http://{name}").hostname or ""
+        return host.removeprefix("www.") or None
+    words = name.split()
+    if not words or len(words) > 6 or any(c in name for c in ",;:!?"):
+        return None
+    if fold(words[0]) in ("bao", "tap chi", "dai", "kenh") and len(words) > 1:
+        name, words = name[0].upper() + name[1:], words[1:]
+    if not words[0][:1].isupper() or fold(words[0]) in ("anh", "video", "clip", "nguon", "theo"):
+        return None
+    return name
+
+
+def _outlet_prefix(line: str) -> tuple[str, int] | None:
+    m = OUTLET_PREFIX.match(line)
+    if not m:
+        return None
+    name = _outlet_name(m.group(1)) if m.group(1) else m.group(2)
+    return (name, m.end()) if name else None
+
+
+def _credit(line: str) -> str | None:
+    """The outlet a closing credit line names ("(Theo VnExpress)", "Theo báo Nhân Dân"), else None."""
+    if len(line) > 80:
+        return None
+    m = CREDIT_LINE.match(fold(line))
+    if m:
+        return _outlet_name(line[m.start(1):m.end(1)])
+    m = OUTLET_LINE.match(line)
+    return _outlet_name(m.group(1)) if m else None
 
 
 def clean(text: str) -> str:
@@ -145,7 +196,10 @@ def clean_article(text: str) -> Cleaned:
             in_block = False
         m = SOURCE_LINE.match(fold(ln))
         if m and len(ln) < 80:
-            out.source_line = ln[m.start(2):m.end(2)]
+            out.source_line = _outlet_name(ln[m.start(2):m.end(2)]) or ln[m.start(2):m.end(2)]
+            continue
+        if len(ln) < 80 and DATE_LINE.match(fold(ln)):
+            out.date_lines.append(ln)
             continue
         if _is_furniture(ln):
             continue
@@ -158,10 +212,13 @@ def clean_article(text: str) -> Cleaned:
         if not ln:
             continue
         if not kept:
-            m = OUTLET_PREFIX.match(ln)
-            if m:
-                out.outlet = m.group(1)
-                ln = ln[m.end():]
+            if OUTLET_LINE.match(ln) and _credit(ln):
+                out.outlet = _credit(ln)
+                continue
+            prefix = _outlet_prefix(ln)
+            if prefix:
+                out.outlet, cut = prefix
+                ln = ln[cut:]
         if kept and ln == kept[-1]:
             continue  # a caption printed twice
         if kept and len(ln) < 250 and len(kept[-1]) < 250 and _headline_like(kept[-1]) and _similar(ln, kept[-1]):
@@ -169,8 +226,20 @@ def clean_article(text: str) -> Cleaned:
             continue
         kept.append(ln)
 
-    # A byline (one to four capitalised words) closing the article.
-    if kept and len(kept[-1].split()) <= 4 and all(w[:1].isupper() for w in kept[-1].split()):
+    # Closing credits ("(Theo VnExpress)", "Theo báo Nhân Dân") and a byline (one to four
+    # capitalised words), in either order.
+    credit = byline = False
+    while kept and not (credit and byline):
+        name = None if credit else _credit(kept[-1])
+        if name:
+            out.source_line = out.source_line or name
+            credit = True
+        elif not byline and len(kept[-1].split()) <= 4 and all(w[:1].isupper() for w in kept[-1].split()):
+            byline = True
+        else:
+            break
         kept.pop()
+    if out.outlet is None:  # "(Báo Lâm Đồng)" on its own line above the lead
+        out.outlet = next((_credit(h) for h in header if OUTLET_LINE.match(h) and _credit(h)), None)
     out.text = "\n\n".join(kept)
     return out

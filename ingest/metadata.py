@@ -134,7 +134,7 @@ def build_article(raw: RawDoc) -> Article:
         text, raw.path
     )
     published = _normalise_date(raw.fields.get("published") or html_meta.get("published")) or _first_date(
-        cleaned.header
+        cleaned.header + cleaned.date_lines
     )
     source = raw.fields.get("source") or html_meta.get("source") or cleaned.outlet or cleaned.source_line
     lead = text.split("\n\n", 1)[0] if text else ""

@@ -28,8 +28,10 @@ def test_own_dataset_against_the_configured_index(sample_settings, tmp_path, cap
     out = tmp_path / "report"
     assert main(sample_settings, dataset=mine, out=out, systems=["hybrid", "bm25"], progress=False) == 0
     res = json.loads((out / "results.json").read_text())
-    assert res["gold"]["systems"] == ["hybrid", "bm25"] and res["gold"]["n"] == 3
-    chair = next(o for o in res["gold"]["outcomes"] if o["id"] == "thai-nguyen-who-chair-vi")
+    (section,) = res["datasets"]
+    assert section["systems"] == ["hybrid", "bm25"] and section["n"] == 3
+    assert section["index"] is None and section["index_used"] == "the configured index"
+    chair = next(o for o in section["outcomes"] if o["id"] == "thai-nguyen-who-chair-vi")
     assert chair["article_ids"][0] == TN and chair["timings"]["total"] > 0
     assert (out / "accuracy_per_slice.png").stat().st_size > 1000
     printed = capsys.readouterr().out

@@ -228,10 +228,11 @@ def plots(results: dict, out: Path) -> list[Path]:
     import matplotlib.pyplot as plt
 
     written: list[Path] = []
-    many = len(sections(results)) > 1
-    for gold in sections(results):
+    names = [gold.get("name", "gold") for gold in sections(results)]
+    for i, gold in enumerate(sections(results)):
         s = gold["summaries"]
-        tag = f"_{gold.get('name', 'gold')}" if many else ""
+        # one set: the plain names; several: suffixed by the set's name (and its place, if two share one)
+        tag = "" if len(names) == 1 else f"_{names[i]}" + (f"{i + 1}" if names.count(names[i]) > 1 else "")
         systems = list(s)
         slices = [sl for sl in SLICE_ORDER if any(sl in v["per_slice"] for v in s.values())]
         fig, ax = plt.subplots(figsize=(max(7, 1.3 * len(slices) + 2), 4.5))
@@ -316,12 +317,13 @@ def outcome_rows(results: dict) -> list[tuple[str, list[float]]]:
 
 def outcome_plot(rows: list[tuple[str, list[float]]], path: Path, plt) -> Path:
     fig, ax = plt.subplots(figsize=(8, 1.2 + 0.4 * len(rows)))
-    labels = [label for label, _ in rows][::-1]
+    ys = range(len(rows))  # positions, not category labels: two sets may share a label
     left = [0.0] * len(rows)
     for i, (name, color) in enumerate(OUTCOME_PARTS):
         vals = [parts[i] for _, parts in rows][::-1]
-        ax.barh(labels, vals, left=left, color=color, label=name)
+        ax.barh(ys, vals, left=left, color=color, label=name)
         left = [a + b for a, b in zip(left, vals)]
+    ax.set_yticks(ys, [label for label, _ in rows][::-1])
     ax.set_xlim(0, 100)
     ax.set_xlabel("share of questions (%)")
     ax.set_title("Product replies by outcome, per set and language")

@@ -1,12 +1,12 @@
 """``hoidap eval``: gold sets through the product and its baselines, XQuAD, and the reports.
 
-Each gold set runs against the index its questions are about, chosen by one rule (in order):
+Each gold set runs against the index its questions are about, chosen by one rule (first match):
 
-1. the bundled gold set, or a set whose named articles are all bundled ones
-   (``datasets/heldout.jsonl``): the eval's own index of the bundled articles;
-2. a set with a folder of articles beside it, named like the file without a ``_train`` /
+1. a set with a folder of articles beside it, named like the file without a ``_train`` /
    ``_test`` / ``_dev`` suffix (``news/`` for ``news_test.jsonl``): the eval's own index of that
    folder;
+2. the bundled gold set, or a set whose named articles are all bundled ones
+   (``datasets/heldout.jsonl``): the eval's own index of the bundled articles;
 3. any other set: the configured index (``HOIDAP_HOME`` / ``HOIDAP_CHROMA_URL``).
 
 The eval's own indexes live in ``<HOIDAP_HOME>/eval/<name>`` (collection
@@ -181,13 +181,13 @@ def about_sample(items: list[GoldItem]) -> bool:
 def dataset_index(settings: Settings, dataset: Path | None, items: list[GoldItem], progress: bool = True):
     """(settings, store, ingest info, corpus files) of the index ``dataset`` runs against: the rule
     in this module's docstring."""
-    if dataset is None or about_sample(items):
-        s, store, ingest = prepare_sample(settings, progress)
-        return s, store, ingest, [SAMPLE_CORPUS]
-    folder = own_corpus(dataset)
+    folder = own_corpus(dataset) if dataset is not None else None
     if folder is not None:
         s, store, ingest = prepare_corpus(settings, folder, folder.name, progress)
         return s, store, ingest, [folder]
+    if dataset is None or about_sample(items):
+        s, store, ingest = prepare_sample(settings, progress)
+        return s, store, ingest, [SAMPLE_CORPUS]
     from app.factory import open_store
 
     store = cache_queries(open_store(settings))

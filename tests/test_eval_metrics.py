@@ -7,10 +7,10 @@ import json
 import pytest
 
 from app.feedback import FeedbackStore
+from app.schema import Answer, Citation
 from eval import report
 from eval.dataset import GoldItem, load
 from eval.feedback import answer_line, export
-from app.schema import Answer, Citation
 from eval.metrics import (
     Outcome,
     Retrieved,

@@ -182,22 +182,25 @@ def bench(scale: int | None, out: Path | None, repeat: int, corpus: Path | None,
 
 
 @cli.command("eval")
-@click.option("--dataset", type=click.Path(path_type=Path), default=None,
-              help="Gold set JSONL (see eval/datasets/README.md); 'gold' = the bundled one. Default: bundled.")
+@click.option("--dataset", type=click.Path(path_type=Path), multiple=True,
+              help="Gold set JSONL (see eval/datasets/README.md); 'gold' = the bundled one. Repeat for "
+                   "several sets, each reported on its own. Default: bundled.")
 @click.option("--squad", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
               help="A SQuAD-format JSON file (e.g. xquad.vi.json) to benchmark on.")
+@click.option("--split", type=click.Choice(["all", "train", "test"]), default="all", show_default=True,
+              help="SQuAD questions of the first half of the articles (train), the rest (test), or all.")
 @click.option("--out", type=click.Path(path_type=Path), default=None, help="Report folder (default reports/<time>).")
 @click.option("--systems", default=None, help="Comma-separated: hybrid,dense,bm25,llamaindex (default all).")
 @click.option("--limit", type=click.IntRange(1), default=None, help="At most N questions (SQuAD: seeded sample).")
 @click.option("--feedback", "feedback_export", type=click.Path(path_type=Path), default=None,
               help="Only export the chat/Slack feedback as a gold-set JSONL to this file.")
 @friendly
-def eval_cmd(dataset, squad, out, systems, limit, feedback_export) -> None:
-    """Score answers and retrieval on a gold set (and SQuAD), side by side with baselines."""
+def eval_cmd(dataset, squad, out, systems, limit, feedback_export, split) -> None:
+    """Score answers and retrieval on gold sets (and SQuAD), side by side with baselines."""
     from eval.runner import main as run_eval
 
     names = [n.strip() for n in systems.split(",") if n.strip()] if systems else None
-    sys.exit(run_eval(get_settings(), dataset, squad, out, names, limit, feedback_export))
+    sys.exit(run_eval(get_settings(), list(dataset), squad, out, names, limit, feedback_export, split=split))
 
 
 @cli.command()

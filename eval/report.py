@@ -1,5 +1,10 @@
 """Reports: results.json (everything), summary.md (the tables), PNG plots, and the console table.
 
+One section per gold set (``results["datasets"]``), each with the systems side by side and the
+reading measures per language; then the SQuAD-format benchmark. ``outcomes.png`` shows, for the
+product on every set and language, how its replies split into right answers, wrong answers,
+closest-sentence replies and refusals.
+
 Plots use matplotlib's Agg backend, imported lazily, so a headless CI box needs no display and
 importing ``eval`` stays cheap.
 """
@@ -10,7 +15,7 @@ import json
 from datetime import datetime
 from pathlib import Path
 
-from eval.metrics import SLICE_ORDER
+from eval.metrics import OUTCOMES, SLICE_ORDER
 
 PRODUCT = "hybrid"
 TARGETS = {  # issue 3's answer-quality targets, checked against the product
@@ -20,6 +25,10 @@ TARGETS = {  # issue 3's answer-quality targets, checked against the product
     "citation support": ("citation_support", 0.98, ">="),
 }
 SLICE_TARGET = 0.85  # each of vi, vi_unaccented, en, followup
+READING_TARGETS = {  # issue 11's, on every set
+    "confidently wrong": ("confidently_wrong", 0.03, "<="),
+    "unanswerable / noise refused": ("unanswerable_refused", 0.95, ">="),
+}
 
 
 def default_out_dir(root: Path | None = None) -> Path:
@@ -98,38 +107,80 @@ def latency_table(summaries: dict[str, dict]) -> list[str]:
     return _table(["system"] + [f"{st} {q}" for st, q in stages] + ["peak RSS MB"], rows)
 
 
+def _target_row(label: str, got: float | None, want: float, op: str) -> list[str]:
+    met = got is not None and (got >= want if op == ">=" else got <= want)
+    return [label, f"{op} {100 * want:.0f}%", f"{_pct(got)}%", "yes" if met else "no"]
+
+
 def targets_table(product: dict) -> list[str]:
-    rows = []
-    for label, (key, want, op) in TARGETS.items():
-        got = product.get(key)
-        met = got is not None and (got >= want if op == ">=" else got <= want)
-        rows.append([label, f"{op} {100 * want:.0f}%", f"{_pct(got)}%", "yes" if met else "no"])
+    rows = [_target_row(label, product.get(key), want, op) for label, (key, want, op) in TARGETS.items()]
+    overall = product.get("reading", {}).get("all", {})
+    rows += [_target_row(label + " (issue 11)", overall.get(key), want, op)
+             for label, (key, want, op) in READING_TARGETS.items()]
     for sl in ("vi", "vi_unaccented", "en", "followup"):
         got = product.get("per_slice", {}).get(sl, {}).get("accuracy")
         met = got is not None and got >= SLICE_TARGET
         want = f">= {100 * SLICE_TARGET:.0f}%"
         rows.append([f"accuracy, slice {sl}", want, f"{_pct(got)}%", "yes" if met else "no"])
-    return _table(["target (issue 3)", "wanted", "measured", "met"], rows)
+    return _table(["target", "wanted", "measured", "met"], rows)
+
+
+def _outcome_cells(m: dict) -> list[str]:
+    cells = []
+    for kind in OUTCOMES:
+        o = m.get("outcomes", {}).get(kind, {})
+        cells += [_pct(o.get("share")), _pct(o.get("right"))]
+    return cells
+
+
+OUTCOME_HEADERS = ["answer", "answer right", "closest", "closest right", "refused", "refused right"]
+READING_COLUMNS = [("accuracy", "accuracy"), ("strict acc.", "strict_accuracy"), ("lenient acc.", "lenient_accuracy"),
+                   ("answer-sentence hit", "sentence_hit"), ("EM", "em"), ("F1", "f1")]
+
+
+def reading_table(summaries: dict[str, dict], systems: list[str] | None = None) -> list[str]:
+    """One row per system and language (all, vi, vi_unaccented, en): the reading measures (%)."""
+    rows = []
+    for name in systems or list(summaries):
+        for lang, m in summaries.get(name, {}).get("reading", {}).items():
+            rows.append([name, lang, str(m["n"])] + [_pct(m.get(k)) for _, k in READING_COLUMNS]
+                        + _outcome_cells(m) + [_pct(m.get("confidently_wrong")), _pct(m.get("unanswerable_refused"))])
+    header = ["system", "language", "n"] + [h for h, _ in READING_COLUMNS] + OUTCOME_HEADERS
+    return _table(header + ["confidently wrong", "unanswerable refused"], rows)
 
 
 SQUAD_COLUMNS = [("para hit@1", "hit@1"), ("para hit@5", "hit@5"), ("para MRR@10", "mrr@10"),
-                 ("answer-sentence hit", "sentence_hit"), ("EM", "em"), ("F1", "f1"), ("refused", "refused")]
+                 ("answer-sentence hit", "sentence_hit"), ("EM", "em"), ("F1", "f1")]
 
 
 def squad_table(squad: dict) -> list[str]:
     rows = []
     for name, by_lang in squad.get("systems", {}).items():
         for lang, s in by_lang.items():
-            rows.append([name, lang, str(s["n"])] + [_pct(s.get(k)) for _, k in SQUAD_COLUMNS]
+            reading = [_pct(s.get("lenient_accuracy"))] + _outcome_cells(s) + [_pct(s.get("confidently_wrong"))]
+            if "outcomes" not in s:
+                reading = ["–"] * len(reading)
+            rows.append([name, lang, str(s["n"])] + [_pct(s.get(k)) for _, k in SQUAD_COLUMNS] + reading
                         + [_ms(s.get("p50_ms"))])
-    return _table(["system", "questions", "n"] + [h for h, _ in SQUAD_COLUMNS] + ["p50 ms"], rows)
+    header = ["system", "questions", "n"] + [h for h, _ in SQUAD_COLUMNS] + ["lenient acc."] + OUTCOME_HEADERS
+    return _table(header + ["confidently wrong", "p50 ms"], rows)
+
+
+def split_label(squad: dict) -> str:
+    split, half, n = squad.get("split", "all"), squad.get("train_articles"), squad.get("articles")
+    if split == "train" and half:
+        return f"train (articles 0–{half - 1} in file order)"
+    if split == "test" and half and n:
+        return f"test (articles {half}–{n - 1} in file order)"
+    return "all questions"
 
 
 def wrong_list(outcomes: list[dict], system: str = PRODUCT, limit: int = 200) -> list[str]:
     bad = [o for o in outcomes if o["system"] == system and not o["correct"]]
     rows = []
     for o in bad[:limit]:
-        got = "(refused) " if o["refused"] else ""
+        kind = o.get("outcome") or ("refused" if o["refused"] else "answer")
+        got = "" if kind == "answer" else f"({kind}) "
         got += o["answer"].replace("\n", " ").replace("|", "/")[:160]
         exp = o["expected"] if isinstance(o["expected"], str) else " + ".join(o["expected"])
         exp = exp.replace("|", "/")
@@ -138,26 +189,32 @@ def wrong_list(outcomes: list[dict], system: str = PRODUCT, limit: int = 200) ->
     return [f"{len(bad)} wrong for `{system}`:", ""] + _table(["id", "question", "got", "expected"], rows)
 
 
+def sections(results: dict) -> list[dict]:
+    """The gold-set sections of a run (``datasets``; ``gold`` in reports from before several sets)."""
+    return results.get("datasets") or ([results["gold"]] if results.get("gold") else [])
+
+
 def markdown(results: dict) -> str:
     out = [f"# hoidap eval — {results['started']}", "", f"Command: `{results['command']}`", ""]
     meta = results.get("machine", {})
     if meta:
         out += [f"Machine: {meta.get('cpu', '?')} ({meta.get('cores', '?')} cores), "
                 f"Python {meta.get('python')}", ""]
-    gold = results.get("gold")
-    if gold:
+    for gold in sections(results):
         s = gold["summaries"]
-        out += [f"## Gold set: {gold['dataset']} ({gold['n']} questions)", ""]
+        where = f", run on {gold['index_used']}" if gold.get("index_used") else ""
+        out += [f"## Gold set: {gold['dataset']} ({gold['n']} questions{where})", ""]
         out += gold_table(s) + ["", "Accuracy per slice (%):", ""] + slice_table(s)
         out += ["", "Accuracy per question type (%):", ""] + type_table(s)
+        out += ["", "Reading measures per language (%; definitions in eval/README.md):", ""] + reading_table(s)
         out += ["", "Latency (ms) and peak memory:", ""] + latency_table(s)
         if PRODUCT in s:
             out += ["", "Product against the answer-quality targets:", ""] + targets_table(s[PRODUCT])
         out += ["", "Notes: " + gold.get("notes", ""), ""]
-        out += ["## Questions the product gets wrong", ""] + wrong_list(gold["outcomes"]) + [""]
+        out += ["### Questions the product gets wrong", ""] + wrong_list(gold["outcomes"]) + [""]
     squad = results.get("squad")
     if squad:
-        out += [f"## SQuAD-format benchmark: {squad['dataset']}", "",
+        out += [f"## SQuAD-format benchmark: {squad['dataset']} — split: {split_label(squad)}", "",
                 f"{squad['paragraphs']} paragraphs indexed in {squad['ingest_seconds']:.0f} s; "
                 f"questions: {squad['questions']}.", ""]
         out += squad_table(squad) + ["", squad.get("notes", ""), ""]
@@ -171,9 +228,11 @@ def plots(results: dict, out: Path) -> list[Path]:
     import matplotlib.pyplot as plt
 
     written: list[Path] = []
-    gold = results.get("gold")
-    if gold:
+    names = [gold.get("name", "gold") for gold in sections(results)]
+    for i, gold in enumerate(sections(results)):
         s = gold["summaries"]
+        # one set: the plain names; several: suffixed by the set's name (and its place, if two share one)
+        tag = "" if len(names) == 1 else f"_{names[i]}" + (f"{i + 1}" if names.count(names[i]) > 1 else "")
         systems = list(s)
         slices = [sl for sl in SLICE_ORDER if any(sl in v["per_slice"] for v in s.values())]
         fig, ax = plt.subplots(figsize=(max(7, 1.3 * len(slices) + 2), 4.5))
@@ -184,23 +243,25 @@ def plots(results: dict, out: Path) -> list[Path]:
         ax.set_xticks([x + width * (len(systems) - 1) / 2 for x in range(len(slices))], slices, rotation=20)
         ax.set_ylabel("accuracy (%)")
         ax.set_ylim(0, 105)
-        ax.set_title("Gold set accuracy per slice")
+        ax.set_title(f"{gold.get('name', 'Gold set')}: accuracy per slice")
         ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=len(systems), frameon=False)
         fig.tight_layout()
-        written.append(out / "accuracy_per_slice.png")
+        written.append(out / f"accuracy_per_slice{tag}.png")
         fig.savefig(written[-1], dpi=110)
         plt.close(fig)
 
-        fig, ax = plt.subplots(figsize=(7, 4.5))
         data = [[o["timings"].get("total", 0) for o in gold["outcomes"] if o["system"] == n and o["timings"]]
                 for n in systems]
+        if not any(v > 0 for d in data for v in d):  # every question failed: no latency to plot
+            continue
+        fig, ax = plt.subplots(figsize=(7, 4.5))
         ax.boxplot(data, showfliers=True)
         ax.set_xticks(range(1, len(systems) + 1), systems)
         ax.set_yscale("log")
         ax.set_ylabel("total latency per question (ms, log scale)")
-        ax.set_title("Latency distribution (gold set)")
+        ax.set_title(f"Latency distribution ({gold.get('name', 'gold set')})")
         fig.tight_layout()
-        written.append(out / "latency.png")
+        written.append(out / f"latency{tag}.png")
         fig.savefig(written[-1], dpi=110)
         plt.close(fig)
     squad = results.get("squad")
@@ -220,7 +281,57 @@ def plots(results: dict, out: Path) -> list[Path]:
         written.append(out / "squad_retrieval.png")
         fig.savefig(written[-1], dpi=110)
         plt.close(fig)
+    rows = outcome_rows(results)
+    if rows:
+        written.append(outcome_plot(rows, out / "outcomes.png", plt))
     return written
+
+
+OUTCOME_PARTS = [("answer right", "tab:green"), ("answer wrong", "tab:red"), ("closest", "tab:orange"),
+                 ("refused", "tab:gray")]
+
+
+def outcome_parts(m: dict) -> list[float]:
+    """Shares (%) of all questions: answer right, answer wrong, closest, refused."""
+    o = m.get("outcomes", {})
+    answer = o.get("answer", {})
+    share, right = answer.get("share") or 0.0, answer.get("right") or 0.0
+    return [100 * share * right, 100 * share * (1 - right),
+            100 * (o.get("closest", {}).get("share") or 0.0), 100 * (o.get("refused", {}).get("share") or 0.0)]
+
+
+def outcome_rows(results: dict) -> list[tuple[str, list[float]]]:
+    """(label, parts) for the product on every set and language, then on SQuAD per language."""
+    rows = []
+    for gold in sections(results):
+        product = gold["summaries"].get(PRODUCT, {})
+        for lang, m in product.get("reading", {}).items():
+            if m.get("n"):
+                rows.append((f"{gold.get('name', 'gold')} · {lang} (n={m['n']})", outcome_parts(m)))
+    squad = results.get("squad") or {}
+    for lang, m in squad.get("systems", {}).get(PRODUCT, {}).items():
+        if "outcomes" in m:
+            rows.append((f"squad {squad.get('split', 'all')} · {lang} (n={m['n']})", outcome_parts(m)))
+    return rows
+
+
+def outcome_plot(rows: list[tuple[str, list[float]]], path: Path, plt) -> Path:
+    fig, ax = plt.subplots(figsize=(8, 1.2 + 0.4 * len(rows)))
+    ys = range(len(rows))  # positions, not category labels: two sets may share a label
+    left = [0.0] * len(rows)
+    for i, (name, color) in enumerate(OUTCOME_PARTS):
+        vals = [parts[i] for _, parts in rows][::-1]
+        ax.barh(ys, vals, left=left, color=color, label=name)
+        left = [a + b for a, b in zip(left, vals)]
+    ax.set_yticks(ys, [label for label, _ in rows][::-1])
+    ax.set_xlim(0, 100)
+    ax.set_xlabel("share of questions (%)")
+    ax.set_title("Product replies by outcome, per set and language")
+    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.12 - 0.6 / len(rows)), ncol=4, frameon=False)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
 
 
 def write(results: dict, out: Path) -> list[Path]:
@@ -235,9 +346,12 @@ def write(results: dict, out: Path) -> list[Path]:
 def console(results: dict) -> str:
     """The short table printed at the end of a run."""
     lines: list[str] = []
-    gold = results.get("gold")
-    if gold:
-        lines += gold_table(gold["summaries"]) + [""] + slice_table(gold["summaries"]) + [""]
+    for gold in sections(results):
+        s = gold["summaries"]
+        lines += [f"{gold['dataset']} ({gold['n']} questions)", ""]
+        lines += gold_table(s) + [""] + slice_table(s) + [""]
+        lines += reading_table(s, [PRODUCT] if PRODUCT in s else None) + [""]
     if results.get("squad"):
+        lines += [f"{results['squad']['dataset']}, split: {split_label(results['squad'])}", ""]
         lines += squad_table(results["squad"]) + [""]
     return "\n".join(lines)

@@ -1,16 +1,24 @@
-"""``hoidap eval``: the gold set through the product and its baselines, XQuAD, and the reports.
+"""``hoidap eval``: gold sets through the product and its baselines, XQuAD, and the reports.
 
-The bundled gold set is about the bundled articles, so it runs against its own index of them
-(``<HOIDAP_HOME>/eval/sample``, collection ``<collection>-eval-sample``), built on the first run
-and reused after (ingest is idempotent): the user's own index is never touched or required.
-A ``--dataset`` of your own runs against the configured index instead, since its questions are
-about your articles, unless every article it names is a bundled one (``datasets/heldout.jsonl``).
+Each gold set runs against the index its questions are about, chosen by one rule (first match):
+
+1. a set with a folder of articles beside it, named like the file without a ``_train`` /
+   ``_test`` / ``_dev`` suffix (``news/`` for ``news_test.jsonl``): the eval's own index of that
+   folder;
+2. the bundled gold set, or a set whose named articles are all bundled ones
+   (``datasets/heldout.jsonl``): the eval's own index of the bundled articles;
+3. any other set: the configured index (``HOIDAP_HOME`` / ``HOIDAP_CHROMA_URL``).
+
+The eval's own indexes live in ``<HOIDAP_HOME>/eval/<name>`` (collection
+``<collection>-eval-<name>``), are built on the first run and kept in step with their folder after
+(ingest is idempotent; articles from anywhere else are dropped): the user's index is never touched.
 """
 
 from __future__ import annotations
 
 import os
 import platform
+import re
 import resource
 import shlex
 import sys
@@ -21,7 +29,7 @@ from pathlib import Path
 from app.settings import SAMPLE_CORPUS, Settings
 from eval import report
 from eval.dataset import GOLD, GoldItem, load
-from eval.metrics import Outcome, Retrieved, describe, is_correct, is_supported, ranks, summarize
+from eval.metrics import Outcome, Retrieved, describe, is_correct, is_supported, ranks, reading, summarize
 from eval.systems import SYSTEMS, System, cache_queries, make_systems, validate
 from index.types import Hit
 from ingest.errors import HoidapError
@@ -56,11 +64,27 @@ def command_line() -> str:
     return f"python {' '.join(shlex.quote(a) for a in sys.argv)}" if prog else "eval.runner.main(...)"
 
 
+SPLIT_SUFFIX = re.compile(r"[_-](train|test|dev)$")
+
+
+def corpus_settings(settings: Settings, name: str) -> Settings:
+    """Settings for the eval's own index called ``name`` (``sample``: the bundled articles)."""
+    safe = re.sub(r"[^A-Za-z0-9_-]+", "-", name).strip("-_") or "set"
+    return settings.model_copy(
+        update={"home": Path(settings.home) / "eval" / safe, "collection": f"{settings.collection}-eval-{safe}"}
+    )
+
+
 def sample_settings(settings: Settings) -> Settings:
     """Settings for the eval's own index of the bundled articles."""
-    return settings.model_copy(
-        update={"home": Path(settings.home) / "eval" / "sample", "collection": f"{settings.collection}-eval-sample"}
-    )
+    return corpus_settings(settings, "sample")
+
+
+def own_corpus(dataset: Path) -> Path | None:
+    """The folder of articles a dataset file carries: beside it, named like the file without a
+    ``_train`` / ``_test`` / ``_dev`` suffix (``news/`` for ``news_test.jsonl``); None if absent."""
+    folder = Path(dataset).parent / SPLIT_SUFFIX.sub("", Path(dataset).stem)
+    return folder if folder.is_dir() else None
 
 
 def article_id(hit: Hit, item: GoldItem) -> str:
@@ -83,6 +107,7 @@ def evaluate(item: GoldItem, system: System) -> Outcome:
         hits = system.retrieve(item.question, history)  # untimed: reuses that embedding
     except HoidapError as e:
         return Outcome(**base, answer="", refused=False, correct=False, supported=None, error=str(e))
+    read = reading(item, ans.answer, ans.refused, getattr(ans, "outcome", None), ans.citations)
     retrieved = [Retrieved(h.chunk_id, article_id(h, item), h.text) for h in hits]
     article_ids, passage_ids = ranks(item, retrieved)
     supported = None
@@ -91,7 +116,7 @@ def evaluate(item: GoldItem, system: System) -> Outcome:
     return Outcome(
         **base, answer=ans.answer, refused=ans.refused, correct=is_correct(item, ans.answer, ans.refused),
         supported=supported, article_ids=article_ids, passage_ids=passage_ids,
-        timings=ans.timings_ms.model_dump(),
+        timings=ans.timings_ms.model_dump(), **read,
     )
 
 
@@ -119,18 +144,30 @@ def run_gold(items: list[GoldItem], systems: dict[str, System], progress: bool =
     return {"outcomes": [o.to_json() for o in outcomes], "summaries": summaries}
 
 
-def prepare_sample(settings: Settings, progress: bool = True):
-    """Open (and if needed build) the eval's index of the bundled articles."""
-    from app.factory import ingest_paths, open_store
+def prepare_corpus(settings: Settings, folder: Path, name: str, progress: bool = True):
+    """Open (and if needed build or update) the eval's own index ``name`` of the articles in
+    ``folder``; it ends up holding exactly that folder's articles."""
+    from app.factory import open_store
+    from ingest.load import load as load_articles
 
-    s = sample_settings(settings)
+    s = corpus_settings(settings, name)
     store = cache_queries(open_store(s))
     t = time.perf_counter()
-    files = sorted(p for p in SAMPLE_CORPUS.iterdir() if p.is_file())
-    with progress_bar(total=len(files), desc="indexing sample articles", unit="doc", disable=not progress,
-                      leave=False) as bar:
-        rep = ingest_paths(s, [SAMPLE_CORPUS], prune=True, store=store, progress=bar.update)
-    return s, store, {"seconds": round(time.perf_counter() - t, 2), "report": rep.summary()}
+    # Articles from another folder (another set of the same name) go too: prune under their folders.
+    folder = Path(folder).resolve()
+    others = {Path(a["path"].split(":")[0]).resolve().parent for a in store.catalog.articles()}
+    roots = [folder] + sorted(p for p in others if not p.is_relative_to(folder))
+    files = sorted(p for p in folder.rglob("*") if p.is_file())
+    with progress_bar(total=len(files), desc=f"indexing {name} articles", unit="doc", disable=not progress,
+              leave=False) as bar:
+        rep = store.sync(load_articles([folder]), prune_under=roots, progress=bar.update)
+    return s, store, {"name": name, "folder": str(folder), "home": str(s.home),
+                      "seconds": round(time.perf_counter() - t, 2), "report": rep.summary()}
+
+
+def prepare_sample(settings: Settings, progress: bool = True):
+    """Open (and if needed build) the eval's index of the bundled articles."""
+    return prepare_corpus(settings, SAMPLE_CORPUS, "sample", progress)
 
 
 def about_sample(items: list[GoldItem]) -> bool:
@@ -140,20 +177,29 @@ def about_sample(items: list[GoldItem]) -> bool:
     return bool(named) and named <= sample
 
 
+def dataset_index(settings: Settings, dataset: Path | None, items: list[GoldItem], progress: bool = True):
+    """(settings, store, ingest info, corpus files) of the index ``dataset`` runs against: the rule
+    in this module's docstring."""
+    folder = own_corpus(dataset) if dataset is not None else None
+    if folder is not None:
+        s, store, ingest = prepare_corpus(settings, folder, folder.name, progress)
+        return s, store, ingest, [folder]
+    if dataset is None or about_sample(items):
+        s, store, ingest = prepare_sample(settings, progress)
+        return s, store, ingest, [SAMPLE_CORPUS]
+    from app.factory import open_store
+
+    store = cache_queries(open_store(settings))
+    paths = {a["path"].split(":")[0] for a in store.catalog.articles()}
+    return settings, store, None, sorted(Path(p) for p in paths if Path(p).is_file())
+
+
 def gold_section(settings: Settings, dataset: Path | None, systems: list[str], limit: int | None,
                  progress: bool = True) -> dict:
     items = load(dataset)
     if limit:
         items = items[:limit]
-    if dataset is None or about_sample(items):
-        s, store, ingest = prepare_sample(settings, progress)
-        corpus = [SAMPLE_CORPUS]
-    else:
-        from app.factory import open_store
-
-        s, store, ingest = settings, cache_queries(open_store(settings)), None
-        paths = {a["path"].split(":")[0] for a in store.catalog.articles()}
-        corpus = sorted(Path(p) for p in paths if Path(p).is_file())
+    s, store, ingest, corpus = dataset_index(settings, dataset, items, progress)
     built = make_systems(s, store, systems, corpus)
     res = run_gold(items, built, progress)
     notes = ("All systems share the product's question parsing and extractive answerer; only retrieval and "
@@ -163,8 +209,9 @@ def gold_section(settings: Settings, dataset: Path | None, systems: list[str], l
     for name, system in built.items():
         if system.notes:
             notes += f" {name}: {system.notes}."
-    return {"dataset": str(dataset or "bundled gold.jsonl"), "n": len(items), "index": ingest,
-            "systems": list(built), "notes": notes, **res}
+    where = f"own index of {ingest['folder']}" if ingest else "the configured index"
+    return {"dataset": str(dataset or "bundled gold.jsonl"), "name": Path(dataset).stem if dataset else "gold",
+            "n": len(items), "index": ingest, "index_used": where, "systems": list(built), "notes": notes, **res}
 
 
 def export_feedback(settings: Settings, path: Path) -> int:
@@ -177,37 +224,42 @@ def export_feedback(settings: Settings, path: Path) -> int:
 
 def main(
     settings: Settings,
-    dataset: Path | None = None,
+    dataset: Path | str | list[Path | str | None] | None = None,
     squad: Path | None = None,
     out: Path | None = None,
     systems: list[str] | None = None,
     limit: int | None = None,
     feedback_export: Path | None = None,
     progress: bool = True,
+    split: str = "all",
 ) -> int:
     """Run the eval and write the report; returns a process exit code.
 
-    The gold set runs unless only ``squad`` is given (``dataset="gold"`` forces the bundled set
-    alongside XQuAD). ``feedback_export`` only writes the feedback store as a dataset.
+    ``dataset`` is one gold-set file or several (each run on its own index and reported on its
+    own); ``"gold"`` (or None in a list) is the bundled set. With no dataset the bundled set runs,
+    unless only ``squad`` is given. ``split`` picks XQuAD's questions (``train``, ``test``, ``all``).
+    ``feedback_export`` only writes the feedback store as a dataset.
     """
     if feedback_export:
         return export_feedback(settings, Path(feedback_export))
     names = validate(systems)
-    if dataset is not None and str(dataset) in ("gold", "bundled"):
-        dataset = None
-        run_gold_set = True
-    else:
-        run_gold_set = dataset is not None or squad is None
+    given = [dataset] if isinstance(dataset, (str, Path)) else list(dataset or [])
+    datasets = [None if d is None or str(d) in ("gold", "bundled") else Path(d) for d in given]
+    if not datasets and squad is None:
+        datasets = [None]
+    for d in datasets:  # a bad file stops the run before anything slow starts
+        if d is not None:
+            load(d)
     results: dict = {"started": datetime.now().isoformat(timespec="seconds"),
                      "command": command_line(),
                      "machine": machine(), "systems": names}
-    if run_gold_set:
-        results["gold"] = gold_section(settings, Path(dataset) if dataset else None, names, limit, progress)
+    if datasets:
+        results["datasets"] = [gold_section(settings, d, names, limit, progress) for d in datasets]
     if squad is not None:
         from eval.squad import run_squad
 
         results["squad"] = run_squad(settings, Path(squad), [n for n in names if n != "llamaindex"] or ["hybrid"],
-                                     limit, progress=progress)
+                                     limit, progress=progress, split=split)
     results["peak_rss_mb"] = peak_rss_mb()
     out = Path(out) if out else report.default_out_dir()
     files = report.write(results, out)

@@ -7,9 +7,15 @@ paragraph:
 
 - paragraph retrieval hit@1 / hit@5 / MRR@10 for each retrieval mode, through the assistant's
   own retrieval stage (a passage counts for the paragraph it was cut from);
-- for the product (hybrid + extractive answerer): answer-sentence hit (the sentence cited
-  first contains the gold answer), and SQuAD exact match / F1 of the short answer span the
-  citation highlights (the whole sentence when the answerer gives no span; a refusal scores 0).
+- for the product (hybrid + its answerer): the reply's outcome (answer / closest / refused),
+  answer-sentence hit (the sentence cited first contains a gold answer), and SQuAD exact match /
+  F1 of the short answer (the highlighted span, else the reply's first line; 0 for a closest or a
+  refusal). An "answer" is right when its F1 >= 0.5, a "closest" when its quoted sentence holds a
+  gold answer, a "refused" never (every question has an answer); "confidently wrong" is the share
+  of questions answered with F1 < 0.5.
+
+``split`` keeps the questions of one half of the articles in file order (``train``: the first
+half, XQuAD's articles 0-23; ``test``: the rest, 24-47); the index always holds every paragraph.
 
 With ``xquad.vi.json`` the English questions of ``xquad.en.json`` (same ids) are asked over the
 same Vietnamese paragraphs and scored against the Vietnamese answers.
@@ -25,9 +31,11 @@ import uuid
 from pathlib import Path
 
 from app.settings import Settings
-from eval.metrics import hit_at, mrr_at, percentile
+from eval.metrics import OUTCOMES, cited_sentence, hit_at, mrr_at, outcome_of, percentile
+from eval.metrics import short_answer as reply_short_answer
 from eval.squad_data import (
     Question,
+    article_of,
     best,
     exact_match,
     f1_score,
@@ -35,6 +43,8 @@ from eval.squad_data import (
     load_squad,
     sample,
     sample_paragraphs,
+    split_questions,
+    train_articles,
 )
 from eval.systems import cache_queries, fresh, product_ranking
 from eval.text import contains
@@ -42,10 +52,14 @@ from ingest.progress import progress as progress_bar
 
 NOTES = (
     "EM/F1 use the official SQuAD v1.1 normalisation (English article removal only for English "
-    "text) on the span the product's first citation highlights. For scale: fine-tuned extractive "
+    "text) on the short answer: the spans the product's citations highlight, else the reply's first "
+    "line; a closest-sentence reply or a refusal scores 0. An answer is right at F1 >= 0.5 and "
+    "confidently wrong below; a closest reply is right when its quoted sentence holds a gold answer; "
+    "'refused' counts closest + refused (no short answer). For scale: fine-tuned extractive "
     "readers score about 70 F1 (mBERT) to 80 F1 (XLM-R large) on XQuAD-vi given the gold paragraph; "
-    "hoidap's answerer is rule-based (no trained reader), must first find the paragraph among all "
-    "of them, and answers news-style question types, so its F1 is not comparable as a reader score."
+    "hoidap's reader has no trained QA model, must first find the paragraph among all "
+    "of them, and answers news-style question types, so its F1 is not comparable as a reader score. "
+    "Examples are kept from the training half of the articles only."
 )
 
 
@@ -57,17 +71,15 @@ def _paragraph_of(path: str, line_to_pid: dict[int, str]) -> str:
         return path
 
 
+ANSWER_RIGHT_F1 = 0.5  # an "answer" counts as right from this F1 on (and as confidently wrong below it)
+
+
 def short_answer(ans) -> tuple[str, str]:
-    """(answer span, supporting sentence) from the first citation; empty when refused."""
-    if ans.refused or not ans.citations:
-        return "", ""
-    c = ans.citations[0]
-    sentence = c.text
-    if c.sentence_start is not None and c.sentence_end is not None:
-        sentence = c.text[c.sentence_start : c.sentence_end]
-    if c.answer_start is not None and c.answer_end is not None:
-        return c.text[c.answer_start : c.answer_end], sentence
-    return sentence, sentence
+    """(short answer, first cited sentence) of a reply: the short answer is empty unless the
+    outcome is "answer"; the sentence is empty for a refusal (nothing cited)."""
+    kind = outcome_of(ans.refused, getattr(ans, "outcome", None))
+    sentence = cited_sentence(ans.citations[0]) if ans.citations and kind != "refused" else ""
+    return reply_short_answer(ans.answer, ans.citations, kind), sentence
 
 
 def _summary(rows: list[dict], with_answers: bool) -> dict:
@@ -79,11 +91,20 @@ def _summary(rows: list[dict], with_answers: bool) -> dict:
         "mrr@10": sum(r["mrr@10"] for r in rows) / n,
     }
     if with_answers:
+        shares = {}
+        for kind in OUTCOMES:
+            mine = [r for r in rows if r["outcome"] == kind]
+            shares[kind] = {"n": len(mine), "share": len(mine) / n,
+                            "right": sum(r["right"] for r in mine) / len(mine) if mine else None}
         out |= {
             "sentence_hit": sum(r["sentence_hit"] for r in rows) / n,
             "em": sum(r["em"] for r in rows) / n,
             "f1": sum(r["f1"] for r in rows) / n,
-            "refused": sum(r["refused"] for r in rows) / n,
+            "refused": sum(r["refused"] for r in rows) / n,  # closest + refused: no short answer
+            "outcomes": shares,
+            "strict_accuracy": sum(r["right"] and r["outcome"] == "answer" for r in rows) / n,
+            "lenient_accuracy": sum(r["right"] for r in rows) / n,
+            "confidently_wrong": sum(r["outcome"] == "answer" and not r["right"] for r in rows) / n,
             "p50_ms": percentile([r["ms"] for r in rows], 50),
             "p95_ms": percentile([r["ms"] for r in rows], 95),
             "answer_p50_ms": statistics.median(r["answer_ms"] for r in rows),
@@ -100,15 +121,20 @@ def run_squad(
     progress: bool = True,
     keep_examples: int = 30,
     max_paragraphs: int | None = None,
+    split: str = "all",
 ) -> dict:
     """Index the paragraphs of ``path`` in a temporary home and score every question.
 
-    ``limit`` samples questions (per language, fixed ``seed``) over the full set of paragraphs;
-    ``max_paragraphs`` shrinks the corpus itself (fewer distractors: easier) for quick checks.
+    ``split`` keeps the questions of ``train`` (first half of the articles) or ``test`` (the
+    rest), or ``all``; the index holds every paragraph either way. ``limit`` samples questions
+    (per language, fixed ``seed``) over the full set of paragraphs; ``max_paragraphs`` shrinks
+    the corpus itself (fewer distractors: easier) for quick checks.
     """
     from app.factory import build_assistant, ingest_paths, open_store
 
     paragraphs, questions = load_squad(path)
+    questions = split_questions(questions, paragraphs, split)
+    half, n_articles = train_articles(paragraphs), len({article_of(p.pid) for p in paragraphs})
     paragraphs, questions = sample_paragraphs(paragraphs, questions, max_paragraphs, seed)
     questions = sample(questions, limit, seed)
     para_lang = language_of(path)
@@ -137,7 +163,9 @@ def run_squad(
             rows: dict[str, dict[str, list[dict]]] = {name: {} for name in systems}
             examples: list[dict] = []
             for q in progress_bar(questions, desc="squad questions", unit="q", disable=not progress, leave=False):
-                _ask(q, assistant, retrievers, rows, line_to_pid, para_lang, examples, keep_examples)
+                # Examples only from the training half: the test half is reported, never looked at.
+                keep = keep_examples if article_of(q.pid) < half else 0
+                _ask(q, assistant, retrievers, rows, line_to_pid, para_lang, examples, keep)
         finally:
             if s.chroma_url:
                 store.reset()
@@ -145,7 +173,8 @@ def run_squad(
               for name, by_lang in rows.items()}
     return {
         "dataset": str(path), "paragraphs": len(paragraphs), "ingest_seconds": ingest_seconds,
-        "ingest": rep.summary(), "questions": _count(questions), "seed": seed, "limit": limit,
+        "ingest": rep.summary(), "questions": _count(questions), "split": split,
+        "articles": n_articles, "train_articles": half, "seed": seed, "limit": limit,
         "max_paragraphs": max_paragraphs,
         "systems": result, "notes": NOTES, "examples": examples,
     }
@@ -169,15 +198,20 @@ def _ask(q: Question, assistant, retrievers, rows, line_to_pid, para_lang, examp
         row = {"hit@1": hit_at([q.pid], ids, 1), "hit@5": hit_at([q.pid], ids, 5), "mrr@10": mrr_at([q.pid], ids)}
         if name == "hybrid":
             span, sentence = short_answer(ans)
+            kind = outcome_of(ans.refused, getattr(ans, "outcome", None))
+            hit = any(contains(sentence, a) for a in q.answers) if sentence else False
+            f1 = best(f1_score, span, q.answers, para_lang) if span else 0.0
             row |= {
-                "sentence_hit": any(contains(sentence, a) for a in q.answers) if sentence else False,
+                "outcome": kind,
+                "right": f1 >= ANSWER_RIGHT_F1 if kind == "answer" else (hit if kind == "closest" else False),
+                "sentence_hit": hit,
                 "em": best(exact_match, span, q.answers, para_lang) if span else 0.0,
-                "f1": best(f1_score, span, q.answers, para_lang) if span else 0.0,
-                "refused": ans.refused,
+                "f1": f1,
+                "refused": kind != "answer",
                 "ms": ans.timings_ms.total,
                 "answer_ms": ans.timings_ms.answer,
             }
             if len(examples) < keep and row["f1"] < 1.0:
                 examples.append({"id": q.qid, "language": q.language, "question": q.question,
-                                 "gold": q.answers[0], "span": span, "refused": ans.refused})
+                                 "gold": q.answers[0], "span": span, "outcome": kind})
         rows[name].setdefault(q.language, []).append(row)

@@ -94,6 +94,30 @@ def load_squad(path: Path) -> tuple[list[Paragraph], list[Question]]:
     return paragraphs, questions
 
 
+SPLITS = ("all", "train", "test")
+
+
+def article_of(pid: str) -> int:
+    """The article index (file order) of a paragraph id ``"AA-PP"``."""
+    return int(pid.split("-", 1)[0])
+
+
+def split_questions(questions: list[Question], paragraphs: list[Paragraph], split: str) -> list[Question]:
+    """The questions of one split, by article in file order: ``train`` = the first half of the
+    articles (XQuAD: 0-23), ``test`` = the rest (XQuAD: 24-47), ``all`` = every question."""
+    if split not in SPLITS:
+        raise BadInput(f"unknown split {split!r}: choose from {', '.join(SPLITS)}")
+    if split == "all":
+        return questions
+    half = train_articles(paragraphs)
+    return [q for q in questions if (article_of(q.pid) < half) == (split == "train")]
+
+
+def train_articles(paragraphs: list[Paragraph]) -> int:
+    """How many articles (from the first, in file order) make the training half."""
+    return (len({article_of(p.pid) for p in paragraphs}) + 1) // 2
+
+
 def sample(questions: list[Question], limit: int | None, seed: int = 0) -> list[Question]:
     """At most ``limit`` questions per language, the same ids in every language (fixed seed)."""
     if not limit:

@@ -7,11 +7,26 @@ import json
 import pytest
 
 from app.feedback import FeedbackStore
+from app.schema import Answer, Citation
 from eval import report
 from eval.dataset import GoldItem, load
 from eval.feedback import answer_line, export
-from eval.metrics import Outcome, Retrieved, describe, hit_at, is_correct, is_supported, mrr_at, ranks, summarize
-from eval.squad_data import best, exact_match, f1_score, load_squad, sample
+from eval.metrics import (
+    Outcome,
+    Retrieved,
+    describe,
+    expected_answers,
+    hit_at,
+    is_correct,
+    is_supported,
+    mrr_at,
+    outcome_of,
+    ranks,
+    reading,
+    reading_by_language,
+    summarize,
+)
+from eval.squad_data import Paragraph, Question, best, exact_match, f1_score, load_squad, sample, split_questions
 
 TN = "ha-noi-thai-nguyen-hoi-nghi-hop-tac.txt"
 CHAIR = GoldItem(id="c", question="Ai chủ trì hội nghị ở Thái Nguyên?", answer_all=["Nguyễn Thị Bích Ngọc",
@@ -125,3 +140,165 @@ def test_feedback_export_round_trips_through_the_loader(tmp_path):
         (["Nguyễn Thị Bích Ngọc và Bùi Xuân Hòa."], [TN], True), ([], [], False)]
     assert json.loads(out.read_text().splitlines()[2])["must_not"] == ["5 tỷ"]
     assert answer_line("") == ""
+
+
+# -- reading measures: three outcomes, the cited sentence, the short answer ----------------------
+PASSAGE = "Mở đầu. Bà Nguyễn Thị Bích Ngọc và ông Bùi Xuân Hòa chủ trì hội nghị. Hà Nội tặng 3 tỷ đồng."
+SENT = (8, 67)  # the chair sentence inside PASSAGE
+
+
+def _cite(answer_span=None, sentence=SENT, marker=1):
+    return Citation(marker=marker, doc_id="d", chunk_id="c", title="t", path=TN, text=PASSAGE, start=0,
+                    end=len(PASSAGE), score=1.0, sentence_start=sentence[0] if sentence else None,
+                    sentence_end=sentence[1] if sentence else None,
+                    answer_start=answer_span[0] if answer_span else None,
+                    answer_end=answer_span[1] if answer_span else None)
+
+
+def _reply(ans: Answer, item=CHAIR) -> dict:
+    return reading(item, ans.answer, ans.refused, ans.outcome, ans.citations)
+
+
+def test_outcome_of_trusts_the_field_only_when_it_agrees_with_refused():
+    assert outcome_of(False, "answer") == "answer" and outcome_of(True, "closest") == "closest"
+    assert outcome_of(True, "refused") == "refused"
+    # answers from before the field (schema default "answer", or none at all)
+    assert outcome_of(True, "answer") == "refused" and outcome_of(True, None) == "refused"
+    assert outcome_of(False, None) == "answer" and outcome_of(False, "closest") == "answer"
+
+
+def test_reading_of_a_short_answer_scores_the_highlighted_span():
+    span = (PASSAGE.index("Nguyễn"), PASSAGE.index(" chủ trì"))
+    ans = Answer(question="q", answer="Nguyễn Thị Bích Ngọc và Bùi Xuân Hòa [1].\n\n> quote [1]", language="vi",
+                 refused=False, outcome="answer", citations=[_cite(span)])
+    r = _reply(ans)
+    assert r["outcome"] == "answer" and r["short"] == "Nguyễn Thị Bích Ngọc và ông Bùi Xuân Hòa"
+    assert r["sentence_hit"] is True
+    # joined expected "Nguyễn Thị Bích Ngọc Bùi Xuân Hòa" (7 tokens) against 9 predicted tokens
+    assert r["em"] == 0.0 and r["f1"] == pytest.approx(2 * (7 / 9) * 1 / (7 / 9 + 1))
+    # no highlighted span: the reply's first line without its [n] markers
+    ans.citations = [_cite(None)]
+    assert _reply(ans)["short"] == "Nguyễn Thị Bích Ngọc và Bùi Xuân Hòa." and _reply(ans)["em"] == 0.0
+    one = GoldItem(id="o", question="Ai?", answer_all=["Bùi Xuân Hòa"])
+    ans.answer = "Bùi Xuân Hòa [1]"
+    assert _reply(ans, one)["em"] == 1.0 and _reply(ans, one)["f1"] == 1.0
+
+
+def test_reading_of_closest_and_refused_replies():
+    quote = Answer(question="q", answer="Các bài báo không nói rõ điều này. Gần nhất là: “…” [1]", language="vi",
+                   refused=True, outcome="closest", citations=[_cite(None)])
+    r = _reply(quote)
+    assert (r["outcome"], r["short"], r["em"], r["f1"], r["sentence_hit"]) == ("closest", "", 0.0, 0.0, True)
+    quote.citations = [_cite(None, sentence=(69, len(PASSAGE)))]  # quotes the gift sentence instead
+    assert _reply(quote)["sentence_hit"] is False
+    # an old-style refusal that still carries a citation: nothing cited counts
+    refusal = Answer(question="q", answer="Các bài báo không nói về điều này.", language="vi", refused=True,
+                     citations=[_cite(None)])
+    r = _reply(refusal)
+    assert (r["outcome"], r["sentence_hit"], r["f1"]) == ("refused", False, 0.0)
+    assert _reply(refusal, NOISE) == {"outcome": "refused", "short": "", "sentence_hit": None, "em": None, "f1": None}
+
+
+def test_expected_answers_join_every_answer_all_string():
+    assert expected_answers(CHAIR) == ["Nguyễn Thị Bích Ngọc Bùi Xuân Hòa"]
+    assert expected_answers(GIFT) == ["3 tỷ đồng", "3 billion"]
+    both = GoldItem(id="b", question="?", answer_all=["A"], answer_any=["B", "C"])
+    assert expected_answers(both) == ["A B", "A C"]
+
+
+def _read(id_, kind, correct, answerable=True, language="vi", slice_="vi", hit=None, em=None, f1=None, error=None):
+    refused = kind != "answer"
+    if answerable:
+        hit, em, f1 = bool(hit), em or 0.0, f1 or 0.0
+    return Outcome(id=id_, system="hybrid", slice=slice_, type=None, language=language, answerable=answerable,
+                   question="?", answer="x", refused=refused, correct=correct, supported=None, outcome=kind,
+                   sentence_hit=hit, em=em, f1=f1, error=error)
+
+
+READ = [
+    _read("A", "answer", True, hit=True, em=1.0, f1=1.0),
+    _read("B", "answer", False, f1=0.4),  # confidently wrong
+    _read("C", "closest", False, language="en", slice_="en", hit=True),  # quote holds the answer
+    _read("D", "closest", False, slice_="vi_unaccented"),  # quote misses
+    _read("E", "refused", False),  # a false refusal
+    _read("F", "refused", True, answerable=False, slice_="unanswerable"),
+    _read("G", "closest", True, answerable=False, language="en", slice_="noise"),  # asserts nothing
+    _read("H", "answer", False, answerable=False, slice_="noise"),  # confidently wrong
+    _read("X", "answer", False, error="index unavailable"),  # errors are left out
+]
+
+
+def test_reading_summary_definitions():
+    r = reading_by_language(READ)
+    a = r["all"]
+    assert a["n"] == 8 and a["answerable"] == 5
+    assert a["accuracy"] == pytest.approx(3 / 8)  # the gold rule: A, F, G
+    assert a["strict_accuracy"] == pytest.approx(2 / 8)  # a closest never counts: A, F
+    assert a["lenient_accuracy"] == pytest.approx(4 / 8)  # A, C, F, G
+    assert a["sentence_hit"] == pytest.approx(2 / 5) and a["em"] == pytest.approx(1 / 5)
+    assert a["f1"] == pytest.approx(1.4 / 5)
+    assert a["outcomes"]["answer"] == {"n": 3, "share": 3 / 8, "right": pytest.approx(1 / 3)}
+    assert a["outcomes"]["closest"] == {"n": 3, "share": 3 / 8, "right": pytest.approx(2 / 3)}
+    assert a["outcomes"]["refused"] == {"n": 2, "share": 2 / 8, "right": 0.5}
+    assert a["confidently_wrong"] == pytest.approx(2 / 8)
+    assert a["unanswerable_refused"] == pytest.approx(2 / 3)
+    assert list(r) == ["all", "vi", "vi_unaccented", "en"]
+    assert [r[g]["n"] for g in ("vi", "vi_unaccented", "en")] == [5, 1, 2]
+    en = r["en"]
+    assert (en["accuracy"], en["strict_accuracy"], en["lenient_accuracy"]) == (0.5, 0.0, 1.0)
+    assert en["outcomes"]["answer"] == {"n": 0, "share": 0.0, "right": None} and en["unanswerable_refused"] == 1.0
+    assert r["vi_unaccented"]["unanswerable_refused"] is None  # no unanswerable question in that row
+    gold = {o.id: GoldItem(id=o.id, question="?", answer_any=["x"]) for o in READ}
+    assert summarize(READ, gold)["reading"] == r
+
+
+def test_squad_split_by_article_in_file_order():
+    paragraphs = [Paragraph(f"{a:02d}-{p:02d}", "T", "c") for a in range(5) for p in range(2)]
+    questions = [Question(f"q{a}", f"{a:02d}-01", "?", ["x"], lang) for a in range(5) for lang in ("vi", "en")]
+    train = split_questions(questions, paragraphs, "train")
+    test = split_questions(questions, paragraphs, "test")
+    assert {q.pid[:2] for q in train} == {"00", "01", "02"} and {q.pid[:2] for q in test} == {"03", "04"}
+    assert len(train) + len(test) == len(questions) == len(split_questions(questions, paragraphs, "all"))
+    from ingest.errors import BadInput
+
+    with pytest.raises(BadInput, match="unknown split"):
+        split_questions(questions, paragraphs, "dev")
+
+
+def test_report_of_several_sets_with_reading_measures_and_outcome_plot(tmp_path):
+    gold = {o.id: GoldItem(id=o.id, question="?", answer_any=["x"]) for o in READ}
+    section = {"dataset": "a/news_test.jsonl", "name": "news_test", "n": 9, "notes": "", "index_used": "own index",
+               "outcomes": [o.to_json() for o in READ], "summaries": {"hybrid": summarize(READ, gold)}}
+    squad_row = {"n": 4, "hit@1": 1.0, "hit@5": 1.0, "mrr@10": 1.0, "sentence_hit": 0.5, "em": 0.25, "f1": 0.5,
+                 "refused": 0.5, "lenient_accuracy": 0.5, "strict_accuracy": 0.25, "confidently_wrong": 0.25,
+                 "outcomes": {"answer": {"n": 2, "share": 0.5, "right": 0.5},
+                              "closest": {"n": 1, "share": 0.25, "right": 1.0},
+                              "refused": {"n": 1, "share": 0.25, "right": 0.0}}, "p50_ms": 20.0}
+    results = {"started": "now", "command": "hoidap eval", "datasets": [section, section | {"name": "gold"}],
+               "squad": {"dataset": "xquad.vi.json", "paragraphs": 4, "ingest_seconds": 1.0, "questions": "4 vi",
+                         "split": "test", "articles": 48, "train_articles": 24, "notes": "",
+                         "systems": {"hybrid": {"vi": squad_row}, "bm25": {"vi": {"n": 4, "hit@1": 1.0, "hit@5": 1.0,
+                                                                                  "mrr@10": 1.0}}}}}
+    files = {f.name for f in report.write(results, tmp_path)}
+    assert {"outcomes.png", "accuracy_per_slice_news_test.png", "accuracy_per_slice_gold.png",
+            "squad_retrieval.png"} <= files
+    assert "latency_gold.png" not in files  # no question was timed: nothing to plot (it used to raise)
+    assert (tmp_path / "outcomes.png").read_bytes()[:4] == b"\x89PNG"
+    md = (tmp_path / "summary.md").read_text()
+    assert md.count("## Gold set: a/news_test.jsonl (9 questions, run on own index)") == 2
+    # n, accuracy, strict, lenient, sentence hit, EM, F1, then the three outcomes (share, right)
+    assert "| hybrid | all | 8 | 37.5 | 25.0 | 50.0 | 40.0 | 20.0 | 28.0 | 37.5 | 33.3 | 37.5 | 66.7 | 25.0 | 50.0 " \
+           "| 25.0 | 66.7 |" in md
+    assert "| hybrid | en | 2 | 50.0 | 0.0 | 100.0 |" in md
+    assert "| confidently wrong (issue 11) | <= 3% | 25.0% | no |" in md
+    assert "split: test (articles 24–47 in file order)" in md
+    assert "| hybrid | vi | 4 | 100.0 | 100.0 | 100.0 | 50.0 | 25.0 | 50.0 | 50.0 | 50.0 | 50.0 | 25.0 | 100.0 " \
+           "| 25.0 | 0.0 | 25.0 | 20.0 |" in md
+    assert "| bm25 | vi | 4 | 100.0 | 100.0 | 100.0 | – |" in md
+    assert "| B | ? | x |" in md and "| C | ? | (closest) x |" in md
+    rows = report.outcome_rows(results)
+    assert [label for label, _ in rows][:2] == ["news_test · all (n=8)", "news_test · vi (n=5)"]
+    assert rows[0][1] == pytest.approx([100 / 8, 200 / 8, 300 / 8, 200 / 8])  # right, wrong, closest, refused
+    assert rows[-1] == ("squad test · vi (n=4)", pytest.approx([25.0, 25.0, 25.0, 25.0]))
+    printed = report.console(results)
+    assert "| hybrid | en | 2 |" in printed and "split: test" in printed

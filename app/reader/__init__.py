@@ -33,6 +33,7 @@ from ingest.textutil import fold
 
 MAX_LIST = 8  # names in one answer
 GATHER_ARTICLES = 12
+LISTED = 0.5  # a name listed with the answer joins it when at least this share as likely
 
 __all__ = ["Reader", "Question", "parse", "detect_language", "MAX_CHARS"]
 
@@ -97,28 +98,46 @@ class Reader:
         if q.qtype == "yesno":
             return self._yesno(q, sents) or self._closest_or_refuse(q, sents)
         if q.plural:
-            return self._gather(q, cands) or self._closest_or_refuse(q, sents)
+            return self._gather(q, cands) or self._closest_or_refuse(q, sents, cands)
         if cands and cands[0].prob >= self.model.answer_threshold:
             return _compose(q, self._together(q, cands))
-        return self._closest_or_refuse(q, sents)
+        return self._closest_or_refuse(q, sents, cands)
 
     def _together(self, q: Question, cands: list[Candidate]) -> list[Candidate]:
-        """The best candidate and, for people and names, the others of its sentence that are
-        nearly as likely (co-chairs, the two drivers): one list, in the sentence's order."""
+        """The best candidate and, for people and names, those listed with it in its sentence
+        ("A và B đồng chủ trì") that are nearly as likely: one list, in the sentence's order."""
         top = cands[0]
         if top.kind not in ("person", "name", "org", "place") or q.ordinal:
             return [top]
-        bar = max(self.model.answer_threshold, 0.5 * top.prob)
-        same = [c for c in cands if c.sentence is top.sentence and c.kind == top.kind and c.prob >= bar]
-        same = [c for i, c in enumerate(same) if not any(_overlaps(c, d) for d in same[:i])]
-        return sorted(same, key=lambda c: c.span[0])[:MAX_LIST]
+        same = sorted((c for c in cands if c.sentence is top.sentence and c.kind == top.kind
+                       and c.prob >= LISTED * top.prob), key=lambda c: c.span[0])
+        kept = [top]
+        text = top.sentence.text
+        grew = True
+        while grew:  # grow the list outwards through "và" / "," / "and" links
+            grew = False
+            for c in same:
+                if c in kept or any(_overlaps(c, k) for k in kept):
+                    continue
+                for k in kept:
+                    a, b = (c.span[1], k.span[0]) if c.span[0] < k.span[0] else (k.span[1], c.span[0])
+                    between = text[a:b]
+                    if re.search(r"(,|\bvà\b|\bcùng\b|\band\b)", between) and not re.search(r"[;.:]", between):
+                        kept.append(c)
+                        grew = True
+                        break
+        return sorted(kept, key=lambda c: c.span[0])[:MAX_LIST]
 
-    def _closest_or_refuse(self, q: Question, sents: list[Sentence]) -> Draft:
+    def _closest_or_refuse(self, q: Question, sents: list[Sentence], cands: list[Candidate] = ()) -> Draft:
+        """The best sentence quoted for the person to judge, its likeliest candidate highlighted;
+        or, when even that sentence is unlikely, a refusal."""
         top = sents[0]
         if top.prob < self.model.closest_threshold:
             return _refuse(q)
         text = compose.CLOSEST[q.language].format(quote=top.text.strip())
-        return Draft(text=text, cited=[Cited(top.hit, top.span, None)], refused=True, outcome="closest")
+        mine = [c for c in cands if c.sentence is top and c.prob >= self.model.closest_threshold]
+        span = (top.span[0] + mine[0].span[0], top.span[0] + mine[0].span[1]) if mine else None
+        return Draft(text=text, cited=[Cited(top.hit, top.span, span)], refused=True, outcome="closest")
 
     def _gather(self, q: Question, cands: list[Candidate]) -> Draft | None:
         """One answer per article: "which provinces received 3 tỷ đồng?"."""

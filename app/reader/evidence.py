@@ -21,7 +21,7 @@ import numpy as np
 
 from app.reader import spans as sp
 from app.reader.question import Question
-from app.reader.words import content, syllables, titles, units
+from app.reader.words import content, stop_vi, syllables, titles, units
 from index.types import Hit
 from ingest.textutil import fold
 
@@ -38,7 +38,7 @@ KINDS = {
     "what": ("phrase", "clause", "name", "person", "org", "amount", "date", "place"),
     "yesno": (),
 }
-WANTS = {"org": ("org", "name"), "score": ("score",), "duration": ("amount",), "money": ("amount",),
+WANTS = {"org": ("org", "name"), "score": ("score",), "duration": ("amount", "date"), "money": ("amount",),
          "percent": ("amount",), "purpose": ("reason", "clause"), "year": ("date",), "month": ("date",),
          "time": ("date",), "day": ("date",), "entity": ("name", "org", "place", "phrase", "person")}
 
@@ -112,7 +112,14 @@ class Evidence:
         terms = q.terms if q.language == "vi" else [fold(a) for a in q.anchors] + q.numbers
         terms = [t for t in dict.fromkeys(" ".join(terms).split())]
         unit_syl = [u for form in q.units for u in form.split()] if q.language == "en" else []
-        idf = self.idf(terms + unit_syl + q.context_terms)
+        # an English question's news words stand as one pseudo-word each ("§0"), present in a
+        # sentence that has any of its Vietnamese forms, as rare as its first form
+        groups = q.vi_groups if q.language == "en" else []
+        first = [g[0].split() for g in groups]
+        idf = self.idf(terms + unit_syl + q.context_terms + [w for f in first for w in f])
+        for i, f in enumerate(first):
+            idf[f"§{i}"] = sum(idf[w] for w in f) / max(len(f), 1)
+        terms = terms + [f"§{i}" for i in range(len(groups))]
         total = sum(idf[t] for t in terms) or 1.0
         ctx_total = sum(idf[t] for t in q.context_terms) or 1.0
         pairs = {f"{x} {y}" for x, y in zip(terms, terms[1:])}
@@ -122,14 +129,15 @@ class Evidence:
         # a word every retrieved sentence has (the article's subject) tells them apart less than
         # one only a few have: weigh the question's words by their rarity among these sentences
         syls = [syllables(s.text) for s in sents]
-        sylsets = [set(x) for x in syls]
+        sylsets = [set(x) | _groups_in(" " + " ".join(x) + " ", groups) for x in syls]
         local = {t: math.log((len(sents) + 1) / (sum(t in x for x in sylsets) + 0.5)) * idf[t] for t in terms}
         local_total = sum(local.values()) or 1.0
         titles: dict[str, set[str]] = {}
         for s, syl, toks in zip(sents, syls, sylsets):
             doc = s.hit.doc_id
             if doc not in titles:
-                titles[doc] = set(syllables(s.hit.meta.get("title") or ""))
+                tsyl = syllables(s.hit.meta.get("title") or "")
+                titles[doc] = set(tsyl) | _groups_in(" " + " ".join(tsyl) + " ", groups)
             # the article's title names its subject ("cầu Long Phước"); the sentence must carry
             # the rest of the question (what is asked of the subject), which it rarely repeats
             rel = [t for t in terms if t not in titles[doc]]
@@ -173,6 +181,8 @@ class Evidence:
     def candidates(self, q: Question, best: list[Sentence]) -> list[Candidate]:
         kinds = kinds_for(q)
         qsyl = set(q.terms) | {s for a in q.anchors for s in a.split()} | set(q.context_terms)
+        if q.language == "en":  # the syllables of its news words' Vietnamese forms
+            qsyl |= {w for g in q.vi_groups for form in g for w in form.split()} - stop_vi()
         role = _role_terms(q)
         fq = set(syllables(q.rewritten))
         deputy_asked = bool(fq & {"pho", "deputy", "vice"})
@@ -211,6 +221,12 @@ class Evidence:
                     f["repeats"] = 1.0 if any(n in text[a:b] for n in q.numbers) else 0.0
                 else:
                     f["repeats"] = sum(w in qsyl for w in cand_syl) / len(cand_syl)
+                if kind in ("person", "name", "place", "org"):
+                    f["repeats_name"] = f["repeats"]  # a name the question gives is not its answer
+                if q.head:  # "khu kinh tế nào" -> "Khu kinh tế Vũng Áng": the asked noun, then the answer
+                    before = " ".join(w for x, y, w in syl_spans if a - 30 <= x < a)
+                    inside = " ".join(cand_syl)
+                    f["head_match"] = 1.0 if any(inside.startswith(h) or before.endswith(h) for h in q.head) else 0.0
                 dist = _distance(span, matched, syl_spans)
                 f["near"] = math.exp(-dist / 4.0) if dist is not None else 0.0
                 f["after_match"] = 1.0 if any(0 <= a - y <= 12 for x, y in matched) else 0.0
@@ -244,6 +260,8 @@ class Evidence:
                     f["day_form"] = 1.0 if re.search(r"\d{1,2}\s*[-/.]\s*\d{1,2}|\d{1,2} tháng", ctext) else 0.0
                     f["day_miss"] = 1.0 if q.wants == "day" and not f["day_form"] else 0.0
                     f["time_match"] = 1.0 if q.wants == "time" and re.search(r"\d\s*(giờ|h)", ctext) else 0.0
+                    f["duration_match"] = 1.0 if q.wants == "duration" and re.fullmatch(
+                        r"\d+(?:[.,]\d+)?\s*(?:giờ|tiếng|phút|ngày|tuần|tháng|năm)", ctext.strip()) else 0.0
                 if kind in ("reason", "clause", "phrase"):
                     f["share"] = (b - a) / max(len(text), 1)
             for kind in {c.kind for c in mine}:  # the one of its kind closest to the question's words
@@ -253,6 +271,11 @@ class Evidence:
                     top.feats["nearest"] = 1.0
             out += mine
         return out
+
+
+def _groups_in(ftext: str, groups: list[list[str]]) -> set[str]:
+    """The pseudo-words of the groups that have a form in the (folded, space-padded) text."""
+    return {f"§{i}" for i, g in enumerate(groups) if any(f" {form} " in ftext for form in g)}
 
 
 def _find(kind: str, text: str, tags) -> list[tuple[int, int]]:
@@ -316,8 +339,8 @@ def _unit_ok(text: str, span, q: Question) -> bool:
     if not unit:
         return False
     words = set(unit.split())
-    for form in q.units:
-        if set(form.split()) <= words or form in unit:
+    for form in q.units:  # the counted noun's first syllable ("bao nhiêu người bị thương": người)
+        if form.split()[0] in words or form in unit:
             return True
     return False
 

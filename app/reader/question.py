@@ -12,7 +12,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from app.reader.words import content, content_of, question_words_vi, stop_en, stop_vi, syllables, units
+from app.reader.words import (
+    content,
+    content_of,
+    english_groups,
+    question_words_vi,
+    stop_en,
+    stop_vi,
+    syllables,
+    units,
+)
 from ingest.metadata import find_provinces
 from ingest.textutil import fold, has_vietnamese_marks, nfc
 
@@ -52,6 +61,8 @@ MONEY = re.compile(r"\b(how much|tien|kinh phi|von|chi phi|gia tri|doanh thu|loi
                    r"investment|fine|fined|dong|usd|vnd)\b")
 # "which airports", "sân bay nào", "ngành nào": a named thing, not a clause
 ENTITY = re.compile(r"\b(which|what) [a-z]+s?\b(?! (is|was|are|were|did|does|do|happened)\b)|\b[a-z]+ nao\b")
+MONEY_NOUN = re.compile(r"\b(revenue|profit|cost|price|budget|salary|doanh thu|loi nhuan|chi phi|gia ve|gia ban|"
+                        r"kinh phi|ngan sach|muc luong|von dau tu|tong von)\b")
 PURPOSE = re.compile(r"\b(nham muc dich gi|de lam gi|muc dich|for what purpose|what for|purpose)\b")
 FOLLOWUP_START = re.compile(r"^(con|va|the con|vay con|what about|how about|and|also|then)\b")
 FOLLOWUP_ASK = re.compile(r"\b(thi sao|the nao|ra sao)\s*\??$")
@@ -85,6 +96,7 @@ PERIOD_VI = re.compile(r"\bthang (1[0-2]|0?[1-9]|muoi mot|muoi hai|gieng|mot|hai
                        r"\b(?:\s*(?:nam|/|-)\s*(\d{4})\b)?|\bnam (\d{4})\b|\b(1[0-2]|0?[1-9])\s*/\s*(\d{4})\b")
 PERIOD_EN = re.compile(r"\b(" + "|".join(EN_MONTHS) + r"|" + "|".join(m[:3] for m in EN_MONTHS) + r")\b\.?"
                        r"(?:,?\s*(\d{4})\b)?|\b(?:in|during|of) (\d{4})\b")
+UNIT_STOP = {"la", "co", "duoc", "da", "se", "cua", "va", "thi", "o", "tai", "trong", "nam"}
 FOLLOW_FILLER = {"va", "con", "the", "thi", "vay", "and", "what", "about", "how", "so", "then", "la", "nhi", "a", "ha",
                  "sao", "also"}
 
@@ -100,6 +112,8 @@ class Question:
     numbers: list[str] = field(default_factory=list)
     anchors: list[str] = field(default_factory=list)  # folded names the evidence should contain
     units: list[str] = field(default_factory=list)  # folded units / counted nouns an amount must carry
+    vi_groups: list[list[str]] = field(default_factory=list)  # English news words' Vietnamese forms
+    head: list[str] = field(default_factory=list)  # folded forms of the noun asked about ("quỹ nào": quy)
     plural: bool = False  # wants a list across articles
     place_head: bool = False  # asks for a province/place ("tỉnh nào", "which provinces")
     followup: bool = False
@@ -127,7 +141,8 @@ class Question:
         if self.language == "en":
             names = [w for w in re.findall(r"[^\W\d_][\w-]*", self.rewritten)[1:]
                      if w[:1].isupper() and fold(w) in self.anchors]
-            return " ".join([*names, *self.numbers, *self.provinces, *self.units, self.context]).strip()
+            forms = [g[0] for g in self.vi_groups]
+            return " ".join([*forms, *names, *self.numbers, *self.provinces, *self.units, self.context]).strip()
         return " ".join([self.rewritten, self.context]).strip()
 
     @property
@@ -138,7 +153,7 @@ class Question:
         if self.language != "en":
             return (1.0, 1.0)
         words = [w for w in re.findall(r"[a-z]+", fold(self.rewritten)) if w not in stop_en()]
-        known = len(self.anchors) + len(self.numbers)
+        known = len(self.anchors) + len(self.numbers) + len(self.vi_groups)
         return (1.0, 0.5 * known / max(len(words), 1) if known else 0.0)
 
     @property
@@ -197,8 +212,10 @@ def _wants(f: str, qtype: str) -> str:
         return "score"
     if DURATION.search(f):
         return "duration"
-    if qtype in ("how_many", "what") and MONEY.search(f) and not re.search(r"\b(ai|who|whom)\b", f):
+    if qtype == "how_many" and MONEY.search(f):
         return "money"
+    if qtype == "what" and MONEY_NOUN.search(f) and not NUMBER.search(f):
+        return "money"  # "what was the revenue": an amount; "quỹ nào nhận 3 tỷ đồng" is not
     if re.search(r"\b(percentage|phan tram|ty le|bao nhieu %)\b", f):
         return "percent"
     if ORG_HEAD.search(f):
@@ -217,6 +234,21 @@ def _wants(f: str, qtype: str) -> str:
         if re.search(r"\b(ngay nao|ngay may|ngay bao nhieu|what date|which date|what day|which day|on what day)\b", f):
             return "day"
     return ""
+
+
+def _head(f: str, q: Question) -> list[str]:
+    """The noun a what/which question asks for, in folded Vietnamese forms: "khu kinh tế nào" ->
+    ["khu kinh te"]; "which airport" -> the forms of "airport" the news lexicon knows. The answer
+    often follows it in the text ("Khu kinh tế Vũng Áng", "sân bay Phú Bài")."""
+    if q.language == "en":
+        m = re.search(r"\b(?:which|what)\s+((?:[a-z'-]+\s+)?[a-z'-]+)", f)
+        return [form for g in english_groups(m.group(1)) for form in g] if m else []
+    m = re.search(r"((?:[a-z]+ ){1,3})(?:nao|gi)\b", f)
+    if not m:
+        return []
+    words = [w for w in m.group(1).split() if w not in question_words_vi() and w not in UNIT_STOP]
+    words = words[-3:]
+    return [" ".join(words[i:]) for i in range(len(words))] if words else []
 
 
 def _units(f: str, lang: str) -> list[str]:
@@ -245,7 +277,7 @@ def _units(f: str, lang: str) -> list[str]:
         return []
     if m.group(1).split()[0] in ("mot", "moi", "tren"):  # "bao nhiêu một năm": a rate, not a unit
         return []
-    words = [w for w in m.group(1).split() if w not in question_words_vi() and w not in stop_vi()]
+    words = [w for w in m.group(1).split() if w not in question_words_vi() and w not in UNIT_STOP]
     return [" ".join(words)] if words else []
 
 
@@ -269,6 +301,9 @@ def parse(text: str, history: list[dict] | None = None, periods: bool = True) ->
     f = typing_text(q.rewritten)
     q.wants = _wants(f, q.qtype)
     q.units = _units(f, q.language) if q.qtype == "how_many" else []
+    if q.language == "en":
+        q.vi_groups = english_groups(q.rewritten)
+    q.head = _head(f, q)
     q.plural = bool(PLURAL.search(f))
     q.place_head = bool(PLACE_HEAD.search(f))
     q.event = bool(EVENT.search(f) and (OCCUR.search(f) or q.qtype == "when")) or bool(
@@ -338,7 +373,10 @@ def _resolve(q: Question, prev: Question, prev_answer: str) -> None:
         q.ordinal = ORDINALS.get(word)
         items = [x.strip(" .") for x in re.split(r",|;| và | and ", head) if x.strip(" .")]
         if q.ordinal and items and len(items) >= abs(q.ordinal):
+            # "Còn người thứ hai thì sao?": the previous question, about that item of its answer
             q.context = f"{items[q.ordinal - 1 if q.ordinal > 0 else -1]} {prev.rewritten}"
+            q.rewritten, q.qtype = prev.rewritten, prev.qtype
+            return
     asked = _type_phrase(q.text, q.qtype)
     if asked and _only_asks(q.text, asked) and prev.qtype != q.qtype:
         # "Và khi nào?" after "Vụ cháy xảy ra ở đâu?": the same question, another type

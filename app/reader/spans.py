@@ -54,7 +54,7 @@ AMOUNT = re.compile(
 )
 MONEY_UNITS = ("dong", "usd", "vnd", "euro", "yen", "nhan dan te", "do la", "bang anh")
 TIME_UNITS = ("nam", "thang", "tuan", "ngay", "gio", "phut", "giay", "tieng", "the ky", "thap ky")
-# "tại Hà Nội", "ở xã Tân Lập": not "tại Hội nghị", "tại đây", "ở các địa phương"
+# "tại Đà Lạt", "ở xã Tân Lập": not "tại Hội nghị", "tại đây", "ở các địa phương"
 PLACE = re.compile(r"\b(?:tại|ở|trên|đến|về|từ)\s+(?!(?i:chỗ|hội nghị|hội thảo|buổi|cuộc|lễ|phiên|kỳ họp|đây|đó|các|"
                    r"những|nhiều|mỗi|mọi|thời|giai đoạn|năm|ngày|tháng|khoảng|mức|hơn|gần|trên|dưới)\b)"
                    r"([^,;.()\"“”]+(?:\([^)]*\))?)")
@@ -76,6 +76,9 @@ ORG_FORMS = ("cổ phần", "tnhh", "cp", "trách nhiệm hữu hạn", "một t
              "thương mại", "dịch vụ", "sản xuất", "phát triển", "du lịch", "xuất nhập khẩu")
 
 
+ORG_FORM_WORDS = frozenset(w for f in ORG_FORMS for w in f.split())
+
+
 def _noun_at(sentence: str, nouns: tuple[str, ...]) -> list[tuple[int, int]]:
     """Where the generic nouns stand in the sentence (whole words, any case)."""
     low = sentence.lower()
@@ -83,7 +86,8 @@ def _noun_at(sentence: str, nouns: tuple[str, ...]) -> list[tuple[int, int]]:
     return [m.span() for m in re.finditer(pat, low)]
 
 
-def _name_after(sentence: str, at: int, stop: list[tuple[int, int]], digits: bool = True) -> int:
+def _name_after(sentence: str, at: int, stop: list[tuple[int, int]], digits: bool = True,
+                also: frozenset[str] = frozenset()) -> int:
     """End of the capitalised name (and a number: "Quốc lộ 20", "Quảng trường 7-5") that starts
     right after ``at``, stopping at punctuation and before ``stop`` spans (a person's name)."""
     end = at
@@ -92,7 +96,7 @@ def _name_after(sentence: str, at: int, stop: list[tuple[int, int]], digits: boo
         if at + w.start() != end or any(x <= a < y for x, y in stop):
             break
         word = w.group(1)
-        if not (word[:1].isupper() or (digits and word[:1].isdigit())):
+        if not (word[:1].isupper() or (digits and word[:1].isdigit()) or word.lower() in also):
             break
         end = at + w.end()
     return end
@@ -147,7 +151,7 @@ def people(sentence: str, tags: list | None) -> list[tuple[int, int]]:
             if tag == "Np" and _is_person(word):
                 spans.append((at, at + len(word)))
             elif tag == "Np" and len(word.split()) > 3:
-                # the tagger ran a title or place into a name: "Thái Nguyên Bùi Xuân Hòa"
+                # the tagger ran a title or place into a name: "Lâm Đồng Trần Văn Hậu"
                 parts = word.split()
                 for i in range(1, len(parts) - 1):
                     tail = " ".join(parts[i:])
@@ -167,7 +171,9 @@ def people(sentence: str, tags: list | None) -> list[tuple[int, int]]:
                     spans.append(new)
                 break
         run = []
-    return sorted(spans)
+    # "TP Hồ Chí Minh", "đường Nguyễn Huệ", "trường Lê Quý Đôn": a name after a place noun is a place's
+    nouns = _noun_at(sentence, PLACE_NOUNS + ("tp.",))
+    return sorted(x for x in spans if not any(0 <= x[0] - b <= 2 for a, b in nouns))
 
 
 def names(sentence: str, tags: list | None) -> list[tuple[int, int]]:
@@ -188,7 +194,7 @@ NAME_TAGS = ("N", "Np", "Nc", "Nu", "M", "A", "Ny", "Nb")
 
 def orgs(sentence: str, tags=None) -> list[tuple[int, int]]:
     """Organisations: a capitalised organisation noun and the name after it ("Công ty CP Hòa
-    Phát", "Tổng công ty Xây dựng công trình giao thông 8", "CLB Hà Nội"). With POS tags the name
+    Phát", "Tổng công ty Xây dựng công trình giao thông 8", "CLB Sông Lam Nghệ An"). With POS tags the name
     runs over nouns, numbers and capitalised words; without them, over capitalised words."""
     toks = _tokens(sentence, tags)
     who = people(sentence, tags)
@@ -211,7 +217,7 @@ def orgs(sentence: str, tags=None) -> list[tuple[int, int]]:
                 n += 1
                 end = y
         else:
-            end = _name_after(sentence, b, who)
+            end = _name_after(sentence, b, who, also=ORG_FORM_WORDS)
         if end > b:
             out.append((a, end))
     return out

@@ -57,6 +57,31 @@ def units() -> dict[str, list[str]]:
     return out
 
 
+@lru_cache(maxsize=1)
+def news_lexicon() -> list[tuple[str, list[str]]]:
+    """English news word or phrase -> folded Vietnamese forms, longest English first."""
+    rows = []
+    for line in _data("news_en_vi.tsv").splitlines():
+        if line.strip() and not line.startswith("#"):
+            en, vi = line.split("\t", 1)
+            rows.append((en.strip(), [fold(v.strip()) for v in vi.split("|") if v.strip()]))
+    rows.sort(key=lambda r: -len(r[0]))
+    return rows
+
+
+def english_groups(text: str) -> list[list[str]]:
+    """The Vietnamese forms of each news word of an English text ("driver" -> ["tai xe", "lai xe"])."""
+    low = " " + re.sub(r"[^\w' -]", " ", text.lower()) + " "
+    out: list[list[str]] = []
+    for en, vi in news_lexicon():
+        for form in (en, f"{en}s", f"{en}es", f"{en}d", f"{en}ed"):
+            if f" {form} " in low:
+                out.append(vi)
+                low = low.replace(f" {form} ", " ")
+                break
+    return out
+
+
 def syllables(text: str) -> list[str]:
     """Folded syllables (Vietnamese words are written as space-separated syllables)."""
     return re.findall(r"[^\W_]+", fold(text))

@@ -1,0 +1,171 @@
+"""The reader's parts on news unlike the sample: candidate spans, question parsing, English
+forms, the learned models. No index, no embedder: each runs in milliseconds."""
+
+from __future__ import annotations
+
+import json
+import re
+from importlib.resources import files
+from pathlib import Path
+
+import pytest
+
+from app.reader import compose, parse
+from app.reader import spans as sp
+from app.reader.model import fit, load
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def texts(sentence, found):
+    return [sentence[a:b] for a, b in found]
+
+
+@pytest.mark.parametrize("sentence, expected", [
+    ("Khoảng 3 giờ 20 phút sáng 17-9, xe tải lao xuống vực.", ["3 giờ 20 phút", "17-9"]),
+    ("Phiên tòa mở ngày 12/3/2024 tại TAND tỉnh.", ["ngày 12/3/2024"]),
+    ("Trận đấu diễn ra tối 15.10 trên sân Thiên Trường.", ["tối 15.10"]),
+    ("Super Bowl 50 được tổ chức ngày 7 tháng 2 năm 2016.", ["ngày 7 tháng 2 năm 2016"]),
+    ("Bệnh nhi được xuất viện sau 3 tuần điều trị.", ["sau 3 tuần"]),
+    ("Đến tối cùng ngày, đã có 87 học sinh phải nhập viện.", []),  # "87 h..." is not a time
+])
+def test_dates_and_times_as_news_writes_them(sentence, expected):
+    found = texts(sentence, sp.dates(sentence))
+    for e in expected:
+        assert any(e in f for f in found), (e, found)
+    if not expected:
+        assert found == []
+
+
+def test_a_score_is_not_a_date():
+    s = "Nam Định thắng Hải Phòng với tỷ số 2-1 tối 15.10."
+    assert texts(s, sp.scores(s)) == ["2-1"]
+    assert "2-1" not in " ".join(texts(s, sp.dates(s)))
+
+
+@pytest.mark.parametrize("sentence, expected", [
+    ("Bị cáo lĩnh 12 năm tù và phải bồi thường 3,5 tỷ đồng.", ["12 năm tù", "3,5 tỷ đồng"]),
+    ("Doanh thu quý III đạt 1.250 tỷ đồng, tăng 15%.", ["1.250 tỷ đồng", "15%"]),
+    ("Cầu dài 2,4 km, nhịp chính dài 300 mét theo kết cấu dây văng.", ["2,4 km", "300 mét"]),
+])
+def test_amounts_keep_their_unit_and_stop_there(sentence, expected):
+    found = texts(sentence, sp.amounts(sentence))
+    for e in expected:
+        assert e in found, (e, found)
+    assert "300 mét theo" not in found
+
+
+def test_people_places_and_organisations():
+    s = "Thượng tá Nguyễn Văn Khánh, Trưởng Công an huyện Đạ Huoai, cho biết tài xế Vừ A Sùng đã bị tạm giữ."
+    assert texts(s, sp.people(s, None)) == ["Nguyễn Văn Khánh", "Vừ A Sùng"]
+    assert "huyện Đạ Huoai" in texts(s, sp.places(s))
+    o = "Nhà thầu chính là Công ty cổ phần Xây dựng Hòa Bình, trụ sở tại Quảng trường 7-5."
+    assert any(x.startswith("Công ty cổ phần") for x in texts(o, sp.orgs(o)))
+    assert "Quảng trường 7-5" in texts(o, sp.places(o))
+    # a title before a name is not a place ("Phó" folds to "phố", a street)
+    t = "Phó Chủ tịch UBND tỉnh Trần Văn Bình phát biểu."
+    assert not any(x.startswith("Phó") for x in texts(t, sp.places(t)))
+
+
+def test_reasons_are_the_clause_after_a_cue():
+    s = "Vụ cháy được xác định do chập điện tại tầng 2, thiệt hại khoảng 5 tỷ đồng."
+    assert any(r.startswith("do chập điện") for r in texts(s, sp.reasons(s)))
+
+
+@pytest.mark.parametrize("text, language, qtype, wants", [
+    ("Ai là tài xế xe tải?", "vi", "who", ""),
+    ("ai la tai xe xe tai", "vi", "who", ""),
+    ("Who was the truck driver?", "en", "who", ""),
+    ("Vụ tai nạn xảy ra lúc mấy giờ?", "vi", "when", "time"),
+    ("Nhà máy thứ tư được xây ở đâu?", "vi", "where", ""),  # "máy" is not "mấy"
+    ("Trận đấu kết thúc với tỷ số bao nhiêu?", "vi", "how_many", "score"),
+    ("How much did the company earn in profit?", "en", "how_many", "money"),
+    ("Ca phẫu thuật kéo dài bao lâu?", "vi", "what", "duration"),
+    ("Why did the fire spread so fast?", "en", "why", ""),
+    ("Bến phà dừng hoạt động từ ngày nào?", "vi", "when", "day"),
+])
+def test_question_types(text, language, qtype, wants):
+    q = parse(text)
+    assert (q.language, q.qtype, q.wants) == (language, qtype, wants)
+
+
+def test_units_of_how_many_questions():
+    assert parse("Bao nhiêu người bị thương?").units[0].split()[0] == "nguoi"
+    assert "nguoi" in parse("How many people were injured?").units
+    assert parse("Học phí là bao nhiêu một năm?").units == []  # a rate, not a unit
+
+
+def test_function_words_are_judged_with_their_marks():
+    q = parse("Ai là tài xế xe tải gây tai nạn?")
+    assert "tai" in q.terms  # "tài" of "tài xế" is a content word; "tại" (at) would not be
+    assert "tai" not in parse("Vụ việc xảy ra tại đâu?").terms
+
+
+def test_english_questions_reach_vietnamese_words():
+    q = parse("Who was the truck driver in the accident?")
+    assert ["tai xe", "lai xe"] in q.vi_groups and "tai xe" in q.search_text
+    assert q.fusion_weights[1] > 0
+
+
+@pytest.mark.parametrize("first, answer, then, rewritten_has", [
+    ("Vụ cháy xảy ra ở đâu?", "Tại kho hàng ở xã Tân Lập [1].", "Và khi nào?", "khi nào"),
+    ("Ai là HLV của Nam Định?", "Vũ Hồng Việt [1].", "Còn Hải Phòng thì sao?", "Hải Phòng"),
+    ("Who scored the winning goal?", "Nguyễn Văn Toàn [1].", "And when?", "when"),
+])
+def test_follow_ups_keep_the_previous_subject(first, answer, then, rewritten_has):
+    history = [{"role": "user", "content": first}, {"role": "assistant", "content": answer}]
+    q = parse(then, history)
+    assert q.followup and rewritten_has.lower() in q.rewritten.lower()
+    assert q.rewritten != then
+
+
+def test_a_pronoun_follow_up_leans_on_the_previous_turn():
+    history = [{"role": "user", "content": "Công ty nào trúng thầu dự án cầu Long Phước?"},
+               {"role": "assistant", "content": "Công ty cổ phần Xây dựng Hòa Bình [1]."}]
+    q = parse("Who paid for it?", history)
+    assert q.followup and "Hòa Bình" in q.context and "Long Phước" in q.dense_text
+
+
+def test_ordinal_follow_up_points_into_the_previous_list():
+    history = [{"role": "user", "content": "Ai bị thương nặng?"},
+               {"role": "assistant", "content": "Nguyễn Văn A và Trần Thị B [1]."}]
+    q = parse("Còn người thứ hai thì sao?", history)
+    assert q.ordinal == 2 and "Trần Thị B" in q.context
+
+
+@pytest.mark.parametrize("text, kind, english", [
+    ("sáng 17-9", "date", "17 September (sáng 17-9)"),
+    ("ngày 12/3/2024", "date", "12 March 2024 (ngày 12/3/2024)"),
+    ("3 tỷ đồng", "amount", "3 billion VND (3 tỷ đồng)"),
+    ("1.250 người", "amount", "1,250 people (1.250 người)"),
+    ("12 năm tù", "amount", "12 years in prison (12 năm tù)"),
+    ("Nguyễn Văn A", "person", "Nguyễn Văn A"),
+])
+def test_english_replies_say_dates_and_amounts_in_english(text, kind, english):
+    assert compose.render(text, kind, "en") == english
+    assert compose.render(text, kind, "vi") == text
+
+
+def test_the_logistic_fit_learns_a_rule_and_ships_weights():
+    rows = [{"x": float(i % 10), "noise": float((i * 7) % 3)} for i in range(400)]
+    labels = [int(r["x"] >= 5) for r in rows]
+    m = fit(rows, labels, ["x", "noise"])
+    assert m.prob({"x": 9, "noise": 1}) > 0.9 and m.prob({"x": 1, "noise": 1}) < 0.1
+    shipped = load()
+    assert 0 < shipped.closest_threshold < shipped.answer_threshold < 1
+    assert shipped.sentence.names and shipped.span.names
+    meta = json.loads(files("app.reader").joinpath("data/weights.json").read_text("utf-8"))["meta"]
+    assert "news_train" in meta.get("splits", "") and "test" not in meta.get("splits", "").replace("news_test", "")
+
+
+SAMPLE_NAMES = re.compile(r"Hà Nội|Thái Nguyên|Hưng Yên|Hải Dương|Hà Tĩnh|Thanh Hóa|Hoàng Trung Hải|Bùi Xuân Hòa|"
+                          r"Bích Ngọc|hội nghị hợp tác|Quỹ Vì người nghèo", re.I)
+
+
+def test_the_reader_knows_nothing_of_the_sample_articles():
+    """No place, person or phrase of the bundled articles in the reader's code or data."""
+    reader = ROOT / "app" / "reader"
+    for path in sorted(reader.rglob("*")):
+        if path.is_file() and path.suffix in (".py", ".txt", ".tsv"):
+            found = SAMPLE_NAMES.findall(path.read_text("utf-8"))
+            assert not found, f"{path.relative_to(ROOT)} names {found}"

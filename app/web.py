@@ -20,8 +20,17 @@ from app.schema import Answer
 from app.settings import SAMPLE_CORPUS, Settings, get_settings
 from index.store import SyncReport
 from index.types import Filters
+from ingest.errors import BadInput
+from ingest.load import Skipped
 
 UPLOAD_SUFFIXES = (".txt", ".md", ".html", ".htm", ".json", ".jsonl")
+
+
+def upload_folder() -> Path:
+    """Where Gradio's upload route stores what clients send (GRADIO_TEMP_DIR or <tmp>/gradio)."""
+    from gradio.utils import get_upload_folder
+
+    return Path(get_upload_folder())
 
 
 class ReadWriteLock:
@@ -108,20 +117,43 @@ class WebService:
             self.assistant.extractive  # noqa: B018 (property rebuilds on a new index generation)
         return report
 
-    def add_uploads(self, files: Iterable[str | Path], progress: Callable[[int], None] | None = None) -> SyncReport:
-        """Copy uploaded files under HOIDAP_HOME/uploads (Gradio's temp copies vanish) and ingest them."""
+    def add_uploads(
+        self, files: Iterable[str | Path], progress: Callable[[int], None] | None = None, root: str | Path | None = None
+    ) -> SyncReport:
+        """Copy uploaded files under HOIDAP_HOME/uploads (Gradio's temp copies vanish) and ingest them.
+
+        Only files inside ``root`` (Gradio's upload folder unless given), after following links, are
+        read: a page client names the path of its upload, and any other path would let it have the
+        server read, index and quote any file on the host. One such path refuses the whole request,
+        before anything is copied. A file that is not of an article type is never copied.
+        """
+        root = Path(root or upload_folder()).resolve()
+        sources = [Path(f) for f in files]
+        for src in sources:
+            if not src.resolve().is_relative_to(root):
+                raise BadInput(f"refused {src.name!r}: only files uploaded to this page can be added")
+        report = SyncReport()
+        wanted = []
+        for src in sources:
+            if src.suffix.lower() in UPLOAD_SUFFIXES:
+                wanted.append(src)
+            else:
+                kinds = ", ".join(UPLOAD_SUFFIXES)
+                report.skipped.append(Skipped(src.name, f"not an article file (expected one of {kinds})"))
+        if not wanted:
+            return report
         folder = self.settings.home / "uploads"
         folder.mkdir(parents=True, exist_ok=True)
         copies = []
-        for f in files:
-            src = Path(f)
+        for src in wanted:
             dest = folder / src.name
-            shutil.copyfile(src, dest)
+            shutil.copyfile(src.resolve(), dest)
             copies.append(dest)
-        report = self.ingest(copies, progress=progress)
-        for skipped in report.skipped:  # a file that is not an article should not linger
+        ingested = self.ingest(copies, progress=progress)
+        for skipped in ingested.skipped:  # a file that is not an article should not linger
             Path(skipped.path).unlink(missing_ok=True)
-        return report
+        ingested.skipped = report.skipped + ingested.skipped
+        return ingested
 
     def facets(self) -> dict:
         """Filter choices offered on the page, from what is indexed now."""
@@ -161,10 +193,19 @@ def create_app(service: WebService):
     app = FastAPI(title="hoidap", docs_url="/api/docs", openapi_url="/api/openapi.json")
     add_routes(app, service)
     blocks = build_blocks(service)
-    return gr.mount_gradio_app(
+    home = service.settings.home.resolve()
+    # Gradio never serves or reads the index, the catalog or the kept uploads (unless its own upload
+    # folder was put inside HOIDAP_HOME, where blocking it would refuse every upload)
+    blocked = [] if upload_folder().resolve().is_relative_to(home) else [str(home)]
+    app = gr.mount_gradio_app(
         app, blocks, path="/", css=CSS, head=HEAD, theme=theme(), footer_links=["api"],
-        run_history=False, max_file_size="20mb", allowed_paths=[],
+        run_history=False, max_file_size="20mb", allowed_paths=[], blocked_paths=blocked,
     )
+    # Gradio checks the file paths a client names (processing_utils._check_allowed: an input file must
+    # be in its upload folder) only once ``blocks.has_launched`` is set, which launch() and Gradio's
+    # own reloader do and mount_gradio_app does not. Without it any client could name any file.
+    blocks.has_launched = True
+    return app
 
 
 def ensure_corpus(service: WebService, corpus: Path = SAMPLE_CORPUS, out: Callable[[str], None] = print) -> bool:

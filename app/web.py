@@ -189,8 +189,10 @@ def create_app(service: WebService):
     from app.chat_text import CSS, HEAD
     from app.chat_ui import build_blocks, theme
     from app.web_api import add_routes
+    from app.web_server import BodyLimit
 
     app = FastAPI(title="hoidap", docs_url="/api/docs", openapi_url="/api/openapi.json")
+    app.add_middleware(BodyLimit)
     add_routes(app, service)
     blocks = build_blocks(service)
     home = service.settings.home.resolve()
@@ -233,7 +235,7 @@ def ensure_corpus(service: WebService, corpus: Path = SAMPLE_CORPUS, out: Callab
 
 def serve(settings: Settings | None = None, host: str = "127.0.0.1", port: int = 7860) -> None:
     """Start the chat and the APIs; blocks until interrupted."""
-    import uvicorn
+    from app.web_server import server as http_server
 
     t0 = time.perf_counter()
     settings = settings or get_settings()
@@ -242,7 +244,7 @@ def serve(settings: Settings | None = None, host: str = "127.0.0.1", port: int =
     # load the tokenizer and models while the page comes up, not before it
     threading.Thread(target=service.warm_up, daemon=True).start()
     app = create_app(service)
-    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning"))
+    server = http_server(app, host, port)
     shown = "localhost" if host in ("127.0.0.1", "0.0.0.0", "::") else host
 
     def announce() -> None:
@@ -267,10 +269,10 @@ def free_port(host: str = "127.0.0.1") -> int:
 @contextmanager
 def background_server(service: WebService, host: str = "127.0.0.1", port: int | None = None) -> Iterator[str]:
     """Run the full app in a thread (for tests and benchmarks); yields its base URL, stops on exit."""
-    import uvicorn
+    from app.web_server import server as http_server
 
     port = port or free_port(host)
-    server = uvicorn.Server(uvicorn.Config(create_app(service), host=host, port=port, log_level="warning"))
+    server = http_server(create_app(service), host, port)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 60

@@ -26,10 +26,14 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.web_format import openai_content, pieces
 from index.types import Filters
-from ingest.errors import HoidapError, IndexMismatch, IndexUnavailable
+from ingest.errors import BadQuestion, HoidapError, IndexMismatch, IndexUnavailable
 
 log = logging.getLogger(__name__)
 MODEL_ID = "hoidap"
+# Earlier turns only help read a follow-up question; a long history only costs time (100 MB of it
+# once took 208 s to answer), so it is refused rather than silently cut.
+MAX_HISTORY_MESSAGES = 100
+MAX_HISTORY_BYTES = 200_000
 
 
 class Turn(BaseModel):
@@ -87,6 +91,17 @@ def _where(loc: tuple) -> str:
     return out or "body"
 
 
+def check_history(history: list[dict], field: str) -> None:
+    """Refuse (400) a history over the limits, naming the field and the limit."""
+    if len(history) > MAX_HISTORY_MESSAGES:
+        raise BadQuestion(f"{field}: {len(history):,} earlier messages; the limit is {MAX_HISTORY_MESSAGES}: "
+                          "send only the recent ones")
+    size = sum(len(h["content"].encode("utf-8")) for h in history)
+    if size > MAX_HISTORY_BYTES:
+        raise BadQuestion(f"{field}: {size:,} bytes of earlier messages; the limit is {MAX_HISTORY_BYTES:,} bytes: "
+                          "send only the recent ones")
+
+
 def to_filters(f: FilterIn | None) -> Filters | None:
     return Filters(**f.model_dump()) if f else None
 
@@ -129,6 +144,7 @@ def add_routes(app: FastAPI, service) -> None:
     @app.post("/api/ask")
     async def ask(body: AskIn) -> JSONResponse:
         history = [{"role": t.role, "content": text_of(t.content)} for t in body.history]
+        check_history(history, "history")
         answer = await run_in_threadpool(
             service.ask, body.question, history, to_filters(body.filters), body.k, body.mode
         )
@@ -147,6 +163,7 @@ def add_routes(app: FastAPI, service) -> None:
             return error(400, "the last message must be the user's question")
         question = text_of(turns[-1].content)
         history = [{"role": t.role, "content": text_of(t.content)} for t in turns[:-1]]
+        check_history(history, "messages")
         # answer before any byte is streamed, so a bad question still gets a proper 400
         answer = (await run_in_threadpool(service.ask, question, history, to_filters(body.filters), body.k)).to_json()
         content = openai_content(answer)

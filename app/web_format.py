@@ -85,9 +85,18 @@ def answer_markdown(answer: dict, turn: int, lang: str = "vi") -> str:
     return "\n\n".join(p for p in parts if p)
 
 
+# every ASCII character Markdown, GFM autolinks or LaTeX delimiters give a meaning to
+_MARKUP_CHARS = frozenset("\\`*_{}[]()<>#+-.!|~&$:@=\"'")
+
+
 def question_markdown(question: str) -> str:
-    """A user's message as shown in the chat: literal text, never markup."""
-    return escape_markdown(question)
+    """A user's message as shown in the chat: literal text, never markup.
+
+    Each character that could start Markdown syntax becomes a numeric character reference, so a
+    typed image ``![x](http://…)`` is not fetched by the reader's browser, a link or a bare URL is
+    not made clickable, and ``<b>`` is not HTML; the page still shows exactly what was typed.
+    """
+    return "".join(f"&#{ord(c)};" if c in _MARKUP_CHARS else c for c in question or "")
 
 
 def highlight(text: str, sentence: tuple[int, int] | None, span: tuple[int, int] | None) -> str:

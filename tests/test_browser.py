@@ -127,6 +127,37 @@ def test_markup_in_a_question_is_shown_not_run(page):
     assert "<img src=x" in page.inner_text("#chat")
 
 
+def test_markdown_in_a_question_is_shown_as_typed_and_nothing_is_fetched(page):
+    import http.server
+    import threading
+
+    hits: list[str] = []
+
+    class Probe(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 (http.server's name)
+            hits.append(self.path)
+            self.send_response(404)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    probe = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Probe)
+    threading.Thread(target=probe.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{probe.server_address[1]}"
+    try:
+        typed = f"![ảnh]({url}/img.png) [bấm]({url}/link) {url}/bare Ai chủ trì hội nghị ở Thái Nguyên?"
+        send(page, typed)
+        wait_final(page, 1)
+        page.wait_for_timeout(500)
+        user = page.locator("#chat [data-testid='user']").first
+        assert typed in user.inner_text()
+        assert user.locator("img, a").count() == 0
+        assert hits == []
+    finally:
+        probe.shutdown()
+
+
 def test_follow_up_new_conversation_and_english_toggle(page):
     send(page, TN_Q)
     wait_final(page, 1)

@@ -9,7 +9,6 @@ escaped, linked markup, while follow-up questions need the raw answer text. Form
 from __future__ import annotations
 
 import json
-import re
 import time
 from pathlib import Path
 
@@ -17,11 +16,9 @@ import gradio as gr
 
 from app.chat_text import EXAMPLES, UI
 from app.schema import Answer
-from app.web_format import answer_markdown, escape_markdown, pieces, question_markdown, sources_panel
+from app.web_format import answer_markdown, escape_markdown, iso_date, pieces, question_markdown, sources_panel
 from index.types import Filters
 from ingest.errors import HoidapError
-
-DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 
 
 def theme() -> gr.themes.Base:
@@ -59,11 +56,10 @@ def date_bound(value: str, end: bool, lang: str) -> str | None:
     v = (value or "").strip()
     if not v:
         return None
-    if not DATE.match(v):
-        raise HoidapError(UI[lang]["bad_date"].format(v=v))
-    if end and len(v) < 10:
-        v += "-12-31" if len(v) == 4 else "-31"  # compared as text, so day 31 works for every month
-    return v
+    try:
+        return iso_date(v, end)
+    except ValueError as e:
+        raise HoidapError(UI[lang]["bad_date"].format(v=v)) from e
 
 
 def make_filters(province: str, source: str, date_from: str, date_to: str, lang: str) -> Filters | None:

@@ -79,6 +79,7 @@ class WebService:
         self.assistant = build_assistant(settings, store=self.store)
         self.feedback = FeedbackStore(settings.feedback_db)
         self.lock = ReadWriteLock()
+        self._facets: tuple[int, dict] | None = None
 
     @property
     def llm_available(self) -> bool:
@@ -92,6 +93,8 @@ class WebService:
         k: int | None = None,
         mode: str | None = None,
     ) -> Answer:
+        self.check_mode(mode)
+        self.check_filters(filters)
         with self.lock.read():
             return self.assistant.answer(question, history=history, filters=filters, k=k, mode=mode)
 
@@ -104,6 +107,8 @@ class WebService:
         mode: str | None = None,
     ) -> Iterator[str | Answer]:
         """Provisional answer text as it is written, then the final ``Answer`` (see ``Assistant.stream``)."""
+        self.check_mode(mode)
+        self.check_filters(filters)
         with self.lock.read():
             yield from self.assistant.stream(question, history=history, filters=filters, k=k, mode=mode)
 
@@ -156,17 +161,37 @@ class WebService:
         return ingested
 
     def facets(self) -> dict:
-        """Filter choices offered on the page, from what is indexed now."""
+        """Filter choices offered on the page, from what is indexed now (kept until the index changes)."""
         with self.lock.read():
+            gen = self.store.catalog.generation
+            if self._facets is not None and self._facets[0] == gen:
+                return self._facets[1]
             articles = self.store.catalog.articles()
         dates = sorted(d for a in articles for d in (a.get("published"), a.get("event_date")) if d)
-        return {
+        out = {
             "sources": sorted({a["source"] for a in articles if a.get("source")}, key=str.casefold),
             "provinces": sorted({p for a in articles for p in a["provinces"]}, key=str.casefold),
             "date_min": dates[0] if dates else None,
             "date_max": dates[-1] if dates else None,
             "articles": len(articles),
         }
+        self._facets = (gen, out)
+        return out
+
+    def check_mode(self, mode: str | None) -> None:
+        if mode == "llm" and not self.llm_available:
+            raise BadInput("mode llm: no LLM is configured (set HOIDAP_LLM); use mode extractive or leave it out")
+
+    def check_filters(self, filters: Filters | None) -> None:
+        """Refuse a province or outlet no indexed article has: filtering on it could only give the
+        false answer that the articles do not say (matching is ``Filters.accepts``'s)."""
+        if filters is None or not (filters.province or filters.source):
+            return
+        f = self.facets()
+        if filters.province and filters.province.casefold() not in {p.casefold() for p in f["provinces"]}:
+            raise BadInput(f"filters.province: no indexed article mentions {filters.province!r}")
+        if filters.source and not any(filters.source.casefold() in s.casefold() for s in f["sources"]):
+            raise BadInput(f"filters.source: no indexed article is from {filters.source!r}")
 
     def stats(self) -> dict:
         with self.lock.read():
@@ -189,10 +214,11 @@ def create_app(service: WebService):
     from app.chat_text import CSS, HEAD
     from app.chat_ui import build_blocks, theme
     from app.web_api import add_routes
-    from app.web_server import BodyLimit
+    from app.web_server import BodyLimit, ErrorShape
 
     app = FastAPI(title="hoidap", docs_url="/api/docs", openapi_url="/api/openapi.json")
     app.add_middleware(BodyLimit)
+    app.add_middleware(ErrorShape)
     add_routes(app, service)
     blocks = build_blocks(service)
     home = service.settings.home.resolve()
@@ -235,9 +261,11 @@ def ensure_corpus(service: WebService, corpus: Path = SAMPLE_CORPUS, out: Callab
 
 def serve(settings: Settings | None = None, host: str = "127.0.0.1", port: int = 7860) -> None:
     """Start the chat and the APIs; blocks until interrupted."""
+    from app.web_server import listen
     from app.web_server import server as http_server
 
     t0 = time.perf_counter()
+    sock = listen(host, port)
     settings = settings or get_settings()
     service = WebService(settings)
     ensure_corpus(service)
@@ -255,7 +283,7 @@ def serve(settings: Settings | None = None, host: str = "127.0.0.1", port: int =
                   f"started in {time.perf_counter() - t0:.1f} s; Ctrl+C to stop)", flush=True)
 
     threading.Thread(target=announce, daemon=True).start()
-    server.run()
+    server.run(sockets=[sock])
 
 
 def free_port(host: str = "127.0.0.1") -> int:

@@ -11,8 +11,12 @@ request body over ``MAX_BODY`` bytes before the JSON is parsed (uploads have Gra
 from __future__ import annotations
 
 import asyncio
+import errno
+import socket
 
 from uvicorn.protocols.http.auto import AutoHTTPProtocol
+
+from ingest.errors import HoidapError
 
 HEAD_TIMEOUT = 10.0
 BODY_IDLE_TIMEOUT = 15.0
@@ -102,6 +106,79 @@ class BodyLimit:
 
         body = {"error": {"message": self._message(), "type": "invalid_request_error", "code": 413}}
         await JSONResponse(body, status_code=413)(scope, receive, send)
+
+
+class ErrorShape:
+    """ASGI middleware: a 404 or 405 with FastAPI's ``{"detail": ...}`` body (from a route nobody
+    registered, often under Gradio's mount) gets the API's ``{"error": {"message": ...}}`` shape."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        held: dict | None = None
+        body = b""
+
+        async def reshaped(message) -> None:
+            nonlocal held, body
+            if message["type"] == "http.response.start":
+                kind = dict(message.get("headers") or []).get(b"content-type", b"")
+                if message["status"] in (404, 405) and kind.startswith(b"application/json"):
+                    held = message
+                    return
+            elif held is not None and message["type"] == "http.response.body":
+                body += message.get("body", b"")
+                if message.get("more_body"):
+                    return
+                await _send_reshaped(send, held, body, scope)
+                return
+            await send(message)
+
+        await self.app(scope, receive, reshaped)
+
+
+async def _send_reshaped(send, start: dict, body: bytes, scope) -> None:
+    import json
+
+    try:
+        detail = json.loads(body).get("detail")
+    except (ValueError, AttributeError):
+        detail = None
+    if isinstance(detail, str):
+        status = start["status"]
+        text = f"{detail}: {scope.get('method', '')} {scope.get('path', '')}".strip()
+        body = json.dumps({"error": {"message": text, "type": "invalid_request_error", "code": status}}).encode()
+        headers = [(k, v) for k, v in start.get("headers") or [] if k != b"content-length"]
+        start = {**start, "headers": headers + [(b"content-length", str(len(body)).encode())]}
+    await send(start)
+    await send({"type": "http.response.body", "body": body})
+
+
+class PortInUse(HoidapError):
+    """The chat's port is taken (another hoidap chat, or another program)."""
+
+    exit_code = 5
+
+
+def listen(host: str, port: int) -> socket.socket:
+    """A socket listening on host:port for uvicorn, opened before anything slow starts, so a port in
+    use is one line at once (uvicorn would say "[Errno 98]" after the index has loaded)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does: a TIME_WAIT port is free
+    try:
+        sock.bind((host, port))
+        sock.listen(2048)
+    except OSError as e:
+        sock.close()
+        if e.errno == errno.EADDRINUSE:
+            raise PortInUse(f"port {port} on {host} is already in use (another hoidap chat?): stop that program "
+                            f"or choose another port with --port") from e
+        raise PortInUse(f"cannot listen on {host}:{port}: {e.strerror or e}; choose another --port or --host") from e
+    sock.set_inheritable(True)
+    return sock
 
 
 def server(app, host: str, port: int):

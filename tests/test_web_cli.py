@@ -41,3 +41,17 @@ def test_chat_on_a_port_in_use_is_one_line_and_its_own_exit_code(sample_home, tm
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and str(port) in lines[0] and "--port" in lines[0], proc.stderr
     assert took < 5, took  # said at once, before the index and models load
+
+
+def test_ingest_names_each_skipped_file_once(tmp_path):
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    (folder / "scan.pdf").write_bytes(b"%PDF-1.4")
+    (folder / "photo.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00" + bytes(range(256)))
+    # a real process: under pytest, logging's capture would hide a second copy printed by a logger
+    proc = subprocess.run([sys.executable, "-m", "app.cli", "ingest", "-q", str(folder)],
+                          env={**os.environ, "HOIDAP_HOME": str(tmp_path / "home")}, capture_output=True, text=True,
+                          timeout=180)
+    assert proc.returncode == 0, proc.stderr
+    for name in ("scan.pdf", "photo.txt"):
+        assert sum(name in line for line in proc.stderr.splitlines()) == 1, proc.stderr

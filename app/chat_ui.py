@@ -14,7 +14,7 @@ from pathlib import Path
 
 import gradio as gr
 
-from app.chat_text import EXAMPLES, UI
+from app.chat_text import UI, summary
 from app.schema import Answer
 from app.web_format import answer_markdown, escape_markdown, iso_date, pieces, question_markdown, sources_panel
 from index.types import Filters
@@ -85,14 +85,17 @@ def build_blocks(service) -> gr.Blocks:
                             container=False, scale=0, min_width=240, elem_id="lang")
         with gr.Row(equal_height=False):
             with gr.Column(scale=3):
-                chatbot = gr.Chatbot(label=ui["chat"], height=560, elem_id="chat", buttons=["copy"],
+                # no visible label: Gradio floats it over the messages, which scroll under it
+                chatbot = gr.Chatbot(label=ui["chat"], show_label=False, height=560, elem_id="chat", buttons=["copy"],
                                      feedback_options=("Like", "Dislike"), sanitize_html=True)
                 with gr.Row():
                     box = gr.Textbox(placeholder=ui["placeholder"], show_label=False, scale=8, autofocus=True,
                                      max_lines=6, elem_id="question")
                     send = gr.Button(ui["send"], variant="primary", scale=1, min_width=80)
                     new = gr.Button(ui["new"], scale=2, min_width=190, elem_id="new-chat")
-                examples = gr.Examples(EXAMPLES, inputs=[box], label="Câu hỏi mẫu · Examples")
+                shown = service.examples()
+                examples = gr.Examples([[q] for q in shown] or [[""]], inputs=[box], label="Câu hỏi mẫu · Examples")
+                examples.dataset.visible = bool(shown)
             with gr.Column(scale=2):
                 sources = gr.HTML(panel([], "vi"), elem_id="sources")
                 with gr.Accordion(ui["options"], open=False) as options:
@@ -163,7 +166,7 @@ def build_blocks(service) -> gr.Blocks:
         def on_upload(paths, lg, progress=gr.Progress()):
             u = UI[lg]
             if not paths:
-                return u["no_files"], gr.skip(), gr.skip(), gr.skip()
+                return u["no_files"], gr.skip(), gr.skip(), gr.skip(), gr.skip()
             total = len(paths)
             done = [0]
 
@@ -174,15 +177,15 @@ def build_blocks(service) -> gr.Blocks:
             try:
                 report = service.add_uploads(paths, progress=step)
             except HoidapError as e:
-                return f"⚠ {escape_markdown(str(e))}", gr.skip(), gr.skip(), None
-            lines = [f"✓ {u['ingested']}: {escape_markdown(report.summary())}"]
+                return f"⚠ {u['refused_upload']}: {escape_markdown(str(e))}", gr.skip(), gr.skip(), None, gr.skip()
+            lines = [f"✓ {u['ingested']}: {escape_markdown(summary(report, lg))}"]
             lines += [
                 f"- ⚠ {u['skipped']} {escape_markdown(Path(s.path).name)}: {escape_markdown(s.reason)}"
                 for s in report.skipped
             ]
             f = service.facets()
             return ("\n".join(lines), gr.update(choices=choices(f["provinces"], lg)),
-                    gr.update(choices=choices(f["sources"], lg)), None)
+                    gr.update(choices=choices(f["sources"], lg)), None, example_update())
 
         def relabel(lg, state):
             u = UI[lg]
@@ -199,9 +202,14 @@ def build_blocks(service) -> gr.Blocks:
                 gr.update(label=u["chat"], value=render_chat(state, lg)), panel(state, lg),
             )
 
+        def example_update():
+            shown = service.examples()
+            return gr.update(samples=[[q] for q in shown], visible=bool(shown))
+
         def refresh_facets(lg):
             f = service.facets()
-            return gr.update(choices=choices(f["provinces"], lg)), gr.update(choices=choices(f["sources"], lg))
+            return (gr.update(choices=choices(f["provinces"], lg)), gr.update(choices=choices(f["sources"], lg)),
+                    example_update())
 
         inputs = [box, turns, lang, province, source, date_from, date_to, k, mode]
         outputs = [chatbot, box, turns, sources]
@@ -212,12 +220,13 @@ def build_blocks(service) -> gr.Blocks:
         new.click(clear, [lang], outputs, api_visibility="private")
         chatbot.clear(clear, [lang], outputs, api_visibility="private")
         chatbot.like(on_like, [turns, lang], [turns], api_visibility="private")
-        ingest_btn.click(on_upload, [files, lang], [status, province, source, files], api_name="upload")
+        ingest_btn.click(on_upload, [files, lang], [status, province, source, files, examples.dataset],
+                         api_name="upload")
         lang.change(relabel, [lang, turns], [
             title, box, send, new, options, upload, province, source, date_from, date_to, k, mode, files,
             ingest_btn, chatbot, sources,
         ], api_visibility="private")
-        demo.load(refresh_facets, [lang], [province, source], api_visibility="private")
+        demo.load(refresh_facets, [lang], [province, source, examples.dataset], api_visibility="private")
 
         def ask(question: str, province: str = "", source: str = "", k: int = 0) -> str:
             """One question, no conversation; returns the answer JSON text (same as POST /api/ask).

@@ -178,6 +178,14 @@ class WebService:
         self._facets = (gen, out)
         return out
 
+    def examples(self) -> list[str]:
+        """Example questions for the page (``app.chat_text.examples_for``)."""
+        from app.chat_text import examples_for
+
+        with self.lock.read():
+            articles = self.store.catalog.articles()
+        return examples_for(articles, {p.name for p in SAMPLE_CORPUS.iterdir() if p.is_file()})
+
     def check_mode(self, mode: str | None) -> None:
         if mode == "llm" and not self.llm_available:
             raise BadInput("mode llm: no LLM is configured (set HOIDAP_LLM); use mode extractive or leave it out")

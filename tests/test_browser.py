@@ -193,7 +193,7 @@ def test_upload_an_article_then_ask_about_it(page, tmp_path):
     page.locator("input[type=file]").set_input_files(str(article))
     page.wait_for_selector("text=ha-noi-lao-cai.md", timeout=30_000)
     page.get_by_role("button", name="Nạp vào chỉ mục").click()
-    page.wait_for_selector("text=1 added", timeout=120_000)
+    page.wait_for_selector("text=1 bài mới", timeout=120_000)
     send(page, "Hà Nội và Lào Cai thống nhất bao nhiêu nội dung hợp tác?")
     wait_final(page, 1)
     assert "7 nội dung" in page.inner_text("#chat")

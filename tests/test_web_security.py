@@ -20,6 +20,7 @@ SECRET = """Hồ sơ mật của máy chủ
 
 Mật khẩu quản trị của máy chủ là ngựa-vằn-42. Chỉ người quản trị Phạm Quốc Toản được biết điều này.
 """
+ADDED = ("1 added", "1 bài mới")  # the upload status, in either language
 
 
 @pytest.fixture(scope="module")
@@ -81,7 +82,7 @@ def nothing_ingested(http: httpx.Client, service, before: dict) -> None:
 def test_a_forged_path_over_http_is_refused_and_nothing_is_read(http, service, secret):
     before = service.stats()
     events = call_upload(http, [file_data(secret)])
-    assert "event: error" in events and "1 added" not in events
+    assert "event: error" in events and not any(w in events for w in ADDED)
     nothing_ingested(http, service, before)
 
 
@@ -109,7 +110,7 @@ def test_a_forged_path_through_gradio_client_is_refused(base_url, service, http,
     for forged in (handle_file(str(secret)), {"path": str(secret), "orig_name": "x.txt"}):
         with pytest.raises(Exception) as err:  # noqa: PT011 (gradio_client raises AppError or ValueError)
             client.predict([forged], "vi", api_name="/upload")
-        assert "1 added" not in str(err.value)
+        assert not any(w in str(err.value) for w in ADDED)
     nothing_ingested(http, service, before)
 
 
@@ -148,7 +149,7 @@ def test_a_real_upload_through_gradio_still_works(base_url, http, service, tmp_p
     before = service.stats()["articles"]
     status, *_ = Client(base_url + "/", verbose=False).predict([handle_file(str(article))], "vi",
                                                                 api_name="/upload")
-    assert "1 added" in status or "1 bài" in status, status
+    assert "1 bài mới" in status, status
     assert service.stats()["articles"] == before + 1
     a = http.post("/api/ask", json={"question": "Ai chủ trì hội nghị ở Cà Mau?"}).json()
     assert "Lâm Văn Bi" in a["answer"]

@@ -21,6 +21,10 @@ from index.types import Filters
 from ingest.errors import HoidapError
 
 
+def indexing_text(busy: dict | None, lang: str) -> str:
+    return f"⏳ {UI[lang]['indexing'].format(**busy)}" if busy else ""
+
+
 def theme() -> gr.themes.Base:
     # system fonts: the default theme fetches Google Fonts, which an offline machine cannot reach
     return gr.themes.Soft(
@@ -78,6 +82,10 @@ def build_blocks(service) -> gr.Blocks:
 
     with gr.Blocks(title="hoidap", fill_height=True) as demo:
         turns = gr.State([])
+        busy = service.indexing
+        banner = gr.Markdown(indexing_text(busy, "vi"), visible=busy is not None, elem_id="indexing")
+        # polls the first start's progress; the page is served before the index is ready
+        ticker = gr.Timer(1.0, active=busy is not None)
         with gr.Row(equal_height=False):
             with gr.Column(scale=4, min_width=320):  # a min width lets the row wrap on phones
                 title = gr.Markdown(f"{ui['title']}\n\n{ui['intro']}")
@@ -121,9 +129,10 @@ def build_blocks(service) -> gr.Blocks:
                 gr.Warning(UI[lg]["empty_q"])
                 yield render_chat(state, lg), text, state, panel(state, lg)
                 return
+            busy = service.indexing  # a question asked during the first start waits for the index
             live = render_chat(state, lg) + [
                 {"role": "user", "content": question_markdown(text)},
-                {"role": "assistant", "content": UI[lg]["searching"]},
+                {"role": "assistant", "content": indexing_text(busy, lg) if busy else UI[lg]["searching"]},
             ]
             yield live, "", state, gr.skip()
             shown, turn = "", None
@@ -202,6 +211,13 @@ def build_blocks(service) -> gr.Blocks:
                 gr.update(label=u["chat"], value=render_chat(state, lg)), panel(state, lg),
             )
 
+        def tick(lg):
+            busy = service.indexing
+            if busy is not None:
+                shown = gr.update(value=indexing_text(busy, lg), visible=True)
+                return shown, gr.skip(), gr.skip(), gr.skip(), gr.skip()
+            return (gr.update(visible=False), *refresh_facets(lg), gr.Timer(active=False))
+
         def example_update():
             shown = service.examples()
             return gr.update(samples=[[q] for q in shown], visible=bool(shown))
@@ -227,6 +243,8 @@ def build_blocks(service) -> gr.Blocks:
             ingest_btn, chatbot, sources,
         ], api_visibility="private")
         demo.load(refresh_facets, [lang], [province, source, examples.dataset], api_visibility="private")
+        ticker.tick(tick, [lang], [banner, province, source, examples.dataset, ticker], api_visibility="private",
+                    show_progress="hidden")
 
         def ask(question: str, province: str = "", source: str = "", k: int = 0) -> str:
             """One question, no conversation; returns the answer JSON text (same as POST /api/ask).

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -20,7 +21,7 @@ from app.schema import Answer
 from app.settings import SAMPLE_CORPUS, Settings, get_settings
 from index.store import SyncReport
 from index.types import Filters
-from ingest.errors import BadInput
+from ingest.errors import BadInput, HoidapError
 from ingest.load import Skipped
 
 UPLOAD_SUFFIXES = (".txt", ".md", ".html", ".htm", ".json", ".jsonl")
@@ -80,6 +81,8 @@ class WebService:
         self.feedback = FeedbackStore(settings.feedback_db)
         self.lock = ReadWriteLock()
         self._facets: tuple[int, dict] | None = None
+        # {"done", "total"} while the first start ingests the sample in the background (see ``serve``)
+        self.indexing: dict | None = None
 
     @property
     def llm_available(self) -> bool:
@@ -162,6 +165,9 @@ class WebService:
 
     def facets(self) -> dict:
         """Filter choices offered on the page, from what is indexed now (kept until the index changes)."""
+        if self.indexing is not None:  # the write lock is held for the whole first ingest: do not wait
+            return self._facets[1] if self._facets else {"sources": [], "provinces": [], "date_min": None,
+                                                         "date_max": None, "articles": 0}
         with self.lock.read():
             gen = self.store.catalog.generation
             if self._facets is not None and self._facets[0] == gen:
@@ -180,8 +186,10 @@ class WebService:
 
     def examples(self) -> list[str]:
         """Example questions for the page (``app.chat_text.examples_for``)."""
-        from app.chat_text import examples_for
+        from app.chat_text import EXAMPLES, examples_for
 
+        if self.indexing is not None:  # the sample is being indexed
+            return EXAMPLES
         with self.lock.read():
             articles = self.store.catalog.articles()
         return examples_for(articles, {p.name for p in SAMPLE_CORPUS.iterdir() if p.is_file()})
@@ -245,30 +253,40 @@ def create_app(service: WebService):
 
 
 def ensure_corpus(service: WebService, corpus: Path = SAMPLE_CORPUS, out: Callable[[str], None] = print) -> bool:
-    """On a fresh machine the index is empty: ingest the bundled sample articles, showing progress.
+    """On a fresh machine the index is empty: ingest the bundled sample articles, showing progress
+    (printed, and in ``service.indexing`` for the page and /healthz).
 
     Returns whether anything was ingested.
     """
-    if service.stats()["articles"]:
-        return False
     from ingest.load import find_files
 
+    if service.stats()["articles"]:
+        service.indexing = None
+        return False
     total = len(find_files([corpus]))
     out(f"The index in {service.settings.home} is empty: ingesting the {total} bundled sample articles…")
-    done = 0
+    service.indexing = {"done": 0, "total": total}
 
     def progress(n: int) -> None:
-        nonlocal done
-        done += n
+        done = min(service.indexing["done"] + n, total)
+        service.indexing = {"done": done, "total": total}
         out(f"  {done}/{total} articles")
 
-    report = service.ingest([corpus], progress=progress)
+    try:
+        report = service.ingest([corpus], progress=progress)
+    finally:
+        service.indexing = None
     out(f"Ingested: {report.summary()}")
     return True
 
 
 def serve(settings: Settings | None = None, host: str = "127.0.0.1", port: int = 7860) -> None:
-    """Start the chat and the APIs; blocks until interrupted."""
+    """Start the chat and the APIs; blocks until interrupted.
+
+    On an empty index the page is served at once and the sample articles are ingested in the
+    background, with progress on the page; questions asked meanwhile wait for the index (the
+    ingest holds the write lock) and are answered as soon as it is ready.
+    """
     from app.web_server import listen
     from app.web_server import server as http_server
 
@@ -276,9 +294,22 @@ def serve(settings: Settings | None = None, host: str = "127.0.0.1", port: int =
     sock = listen(host, port)
     settings = settings or get_settings()
     service = WebService(settings)
-    ensure_corpus(service)
-    # load the tokenizer and models while the page comes up, not before it
-    threading.Thread(target=service.warm_up, daemon=True).start()
+    fresh = not service.stats()["articles"]
+    if fresh:  # before the page is built, so it starts with the progress line
+        from ingest.load import find_files
+
+        service.indexing = {"done": 0, "total": len(find_files([SAMPLE_CORPUS]))}
+
+    def first_start() -> None:
+        try:
+            if fresh:
+                ensure_corpus(service)
+        except HoidapError as e:
+            service.indexing = None
+            print(f"hoidap: could not ingest the sample articles: {e}", file=sys.stderr, flush=True)
+        # load the tokenizer and models while the page comes up, not before it
+        service.warm_up()
+
     app = create_app(service)
     server = http_server(app, host, port)
     shown = "localhost" if host in ("127.0.0.1", "0.0.0.0", "::") else host
@@ -289,6 +320,7 @@ def serve(settings: Settings | None = None, host: str = "127.0.0.1", port: int =
         if server.started:
             print(f"hoidap chat is ready at http://{shown}:{port}/  (API: /api/ask, /v1/chat/completions; "
                   f"started in {time.perf_counter() - t0:.1f} s; Ctrl+C to stop)", flush=True)
+            threading.Thread(target=first_start, daemon=True).start()
 
     threading.Thread(target=announce, daemon=True).start()
     server.run(sockets=[sock])

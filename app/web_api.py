@@ -146,6 +146,9 @@ def add_routes(app: FastAPI, service) -> None:
 
     @app.get("/healthz")
     async def healthz() -> JSONResponse:
+        indexing = service.indexing
+        if indexing is not None:  # first start: the sample is being ingested (stats would wait for it)
+            return JSONResponse({"status": "indexing", **indexing, "llm": service.settings.llm or None})
         try:
             stats = await run_in_threadpool(service.stats)
         except HoidapError as e:

@@ -160,6 +160,9 @@ def create_app(settings: Settings, assistant, feedback: FeedbackStore | None = N
 class _Bot:
     def __init__(self, assistant, feedback: FeedbackStore, seen: _Seen | None = None):
         self.assistant = assistant
+        store = getattr(getattr(assistant, "retriever", None), "store", None)
+        # what is indexed, for the usage hint's example (nothing known: the sample's example)
+        self.articles = store.catalog.articles if store is not None else list
         self.feedback = feedback
         self.seen = seen or _Seen(None)
         self._answer_lock = threading.Lock()
@@ -185,7 +188,8 @@ class _Bot:
         question = plain_text(event.get("text") or "")
         root = event.get("thread_ts") or ts
         if not question:
-            client.chat_postMessage(channel=channel, thread_ts=root, **notice_message(_usage(question)))
+            hint = notice_message(_usage(question, self.articles()))
+            client.chat_postMessage(channel=channel, thread_ts=root, **hint)
             return
         _react(client, "reactions_add", channel, ts)
         try:
@@ -236,7 +240,7 @@ class _Bot:
     def on_command(self, command: dict, respond) -> None:
         question = (command.get("text") or "").strip()
         if not question:
-            respond(response_type="ephemeral", **notice_message(_usage(question)))
+            respond(response_type="ephemeral", **notice_message(_usage(question, self.articles())))
             return
         result = self.answer(question)
         for message in self._messages(result, command.get("channel_id", ""), question, share=True):
@@ -292,8 +296,15 @@ def _public_url(url: str) -> str:
     return urlunsplit(parts._replace(netloc=parts.hostname + (f":{parts.port}" if parts.port else "")))
 
 
-def _usage(question: str) -> str:
-    return labels(guess_language(question))["usage"]
+def _usage(question: str, articles: list[dict] | None = None) -> str:
+    """The usage hint; its example is about the indexed articles (the sample's when it is indexed)."""
+    from app.chat_text import EXAMPLES, examples_for
+    from app.settings import SAMPLE_CORPUS
+
+    lab = labels(guess_language(question))
+    drawn = examples_for(articles or [], {p.name for p in SAMPLE_CORPUS.iterdir() if p.is_file()})
+    example = drawn[0] if drawn and drawn is not EXAMPLES else lab["example"]
+    return lab["usage"].format(example=example)
 
 
 def _react(client, method: str, channel: str, ts: str) -> None:

@@ -8,6 +8,8 @@ waits for running answers and holds new ones back until the index is consistent 
 
 from __future__ import annotations
 
+import filecmp
+import hashlib
 import os
 import shutil
 import sys
@@ -155,6 +157,10 @@ class WebService:
         copies = []
         for src in wanted:
             dest = folder / src.name
+            if dest.exists() and not filecmp.cmp(src.resolve(), dest, shallow=False):
+                # another article uploaded under the same name must not replace the first one
+                digest = hashlib.sha256(src.read_bytes()).hexdigest()[:10]
+                dest = folder / f"{src.stem}-{digest}{src.suffix}"
             shutil.copyfile(src.resolve(), dest)
             copies.append(dest)
         ingested = self.ingest(copies, progress=progress)

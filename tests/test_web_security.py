@@ -165,3 +165,20 @@ def test_the_json_apis_take_no_path(http):
     # the REST API reads no file a client names: a "path" is just an unknown field of a question
     r = http.post("/api/ask", json={"question": "Ai chủ trì?", "path": "/etc/passwd"})
     assert "root:x:0:0" not in json.dumps(r.json())
+
+
+def test_two_uploads_with_the_same_name_are_both_kept(service, tmp_path):
+    root = tmp_path / "uploads-root"
+    (root / "a").mkdir(parents=True)
+    (root / "b").mkdir()
+    first, second = root / "a" / "report.txt", root / "b" / "report.txt"
+    first.write_text("Hà Nội mở tuyến buýt điện mới\n\nSáng 3-5-2024, Hà Nội khai trương tuyến buýt điện số 9 "
+                     "do Giám đốc Sở Giao thông Nguyễn Phi Thường cắt băng.\n", "utf-8")
+    second.write_text("Đà Nẵng tổ chức lễ hội pháo hoa\n\nTối 8-6-2024, Đà Nẵng khai mạc lễ hội pháo hoa quốc tế "
+                      "với sự tham gia của 8 đội.\n", "utf-8")
+    before = service.stats()["articles"]
+    service.add_uploads([first], root=root)
+    service.add_uploads([second], root=root)
+    again = service.add_uploads([first], root=root)  # the same file again changes nothing
+    assert service.stats()["articles"] == before + 2
+    assert again.added == 0 and again.chunks_embedded == 0

@@ -55,3 +55,15 @@ def test_ingest_names_each_skipped_file_once(tmp_path):
     assert proc.returncode == 0, proc.stderr
     for name in ("scan.pdf", "photo.txt"):
         assert sum(name in line for line in proc.stderr.splitlines()) == 1, proc.stderr
+
+
+def test_the_readmes_example_is_what_the_command_prints(home_env):
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text("utf-8")
+    block = re.search(r"```\n\$ hoidap ask \"(.+?)\"\n(.*?)```", readme, re.S)
+    res = CliRunner().invoke(cli, ["ask", block.group(1)])
+    assert res.exit_code == 0, res.output
+    # the README wraps long lines: compare the words
+    assert res.stdout.split() == block.group(2).split(), res.stdout

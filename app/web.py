@@ -169,9 +169,12 @@ class WebService:
         ingested.skipped = report.skipped + ingested.skipped
         return ingested
 
-    def facets(self) -> dict:
-        """Filter choices offered on the page, from what is indexed now (kept until the index changes)."""
-        if self.indexing is not None:  # the write lock is held for the whole first ingest: do not wait
+    def facets(self, wait: bool = False) -> dict:
+        """Filter choices offered on the page, from what is indexed now (kept until the index changes).
+
+        During the first start's ingest, what is known so far unless ``wait``: the page must not
+        wait for the write lock the ingest holds, a filter check must."""
+        if self.indexing is not None and not wait:
             return self._facets[1] if self._facets else {"sources": [], "provinces": [], "date_min": None,
                                                          "date_max": None, "articles": 0}
         with self.lock.read():
@@ -209,7 +212,7 @@ class WebService:
         false answer that the articles do not say (matching is ``Filters.accepts``'s)."""
         if filters is None or not (filters.province or filters.source):
             return
-        f = self.facets()
+        f = self.facets(wait=True)
         if filters.province and filters.province.casefold() not in {p.casefold() for p in f["provinces"]}:
             raise BadInput(f"filters.province: no indexed article mentions {filters.province!r}")
         if filters.source and not any(filters.source.casefold() in s.casefold() for s in f["sources"]):

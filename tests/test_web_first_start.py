@@ -40,8 +40,10 @@ def test_the_page_is_served_while_the_sample_is_indexed_then_questions_are_answe
         assert health["total"] == 5 and 0 <= health["done"] <= 5
         config = httpx.get(url + "/config", timeout=30).json()
         assert "Đang lập chỉ mục" in str(config)
-        # a question asked now waits for the index, then is answered from it
-        r = httpx.post(url + "/api/ask", json={"question": "Ai chủ trì hội nghị ở Thái Nguyên?"}, timeout=240)
+        # a question asked now waits for the index, then is answered from it; its filter is checked
+        # against the finished index, not the empty one (no "no article mentions Thái Nguyên")
+        r = httpx.post(url + "/api/ask", json={"question": "Ai chủ trì hội nghị ở Thái Nguyên?",
+                                               "filters": {"province": "Thái Nguyên"}}, timeout=240)
         assert r.status_code == 200 and "Bùi Xuân Hòa" in r.json()["answer"], r.text[:300]
         health = httpx.get(url + "/healthz", timeout=5).json()
         assert health["status"] == "ok" and health["articles"] == 5

@@ -8,7 +8,7 @@ UI = {
     "vi": {
         "title": "## Hỏi đáp tin tức · hoidap",
         "intro": "Hỏi bằng tiếng Việt (có dấu hoặc không dấu) hoặc tiếng Anh. Mỗi câu trả lời trích dẫn [n] "
-                 "tới đoạn báo gốc ở cột bên phải.",
+                 "tới đoạn báo gốc, hiện trong mục Nguồn.",
         "placeholder": "Nhập câu hỏi rồi nhấn Enter…",
         "send": "Gửi", "new": "+ Cuộc trò chuyện mới",
         "options": "Bộ lọc và tuỳ chọn", "province": "Tỉnh / thành phố", "source": "Báo / nguồn tin",
@@ -20,11 +20,17 @@ UI = {
         "skipped": "Bỏ qua", "ingesting": "Đang nạp bài báo", "searching": "Đang tìm trong các bài báo…",
         "empty_q": "Hãy nhập một câu hỏi.", "bad_date": "Ngày không hợp lệ: «{v}» (dùng dạng YYYY-MM-DD).",
         "thanks": "Cảm ơn phản hồi của bạn!", "chat": "Trò chuyện", "error": "Lỗi",
+        "summary": "{added} bài mới, {updated} bài cập nhật, {unchanged} bài không đổi, {removed} bài bị xoá; "
+                   "{embedded} đoạn được lập chỉ mục, {reused} đoạn dùng lại",
+        "skipped_n": "{n} tệp bị bỏ qua",
+        "refused_upload": "Không nạp tệp nào",
+        "indexing": "Đang lập chỉ mục {done}/{total} bài… Câu hỏi sẽ được trả lời khi xong.",
+        "examples": "Câu hỏi mẫu",
     },
     "en": {
         "title": "## News Q&A · hoidap",
         "intro": "Ask in Vietnamese (with or without diacritics) or English. Every answer cites [n] the news "
-                 "passages it came from, shown on the right.",
+                 "passages it came from, shown under Sources.",
         "placeholder": "Type a question and press Enter…",
         "send": "Send", "new": "+ New conversation",
         "options": "Filters and options", "province": "Province / city", "source": "Outlet",
@@ -36,9 +42,16 @@ UI = {
         "skipped": "Skipped", "ingesting": "Ingesting articles", "searching": "Searching the articles…",
         "empty_q": "Type a question first.", "bad_date": "Invalid date: “{v}” (use YYYY-MM-DD).",
         "thanks": "Thanks for the feedback!", "chat": "Chat", "error": "Error",
+        "summary": "{added} added, {updated} updated, {unchanged} unchanged, {removed} removed; "
+                   "{embedded} chunks embedded, {reused} reused",
+        "skipped_n": "{n} skipped",
+        "refused_upload": "Nothing was added",
+        "indexing": "Indexing {done}/{total} articles… Questions will be answered when it is done.",
+        "examples": "Example questions",
     },
 }
 
+# the sample corpus's questions, shown while it is indexed (see ``examples_for``)
 EXAMPLES = [
     "Ai chủ trì hội nghị ở Thái Nguyên?",
     "Hà Nội và Thanh Hóa thống nhất bao nhiêu nội dung hợp tác?",
@@ -84,3 +97,31 @@ document.addEventListener("click", (ev) => {
 }, true);
 </script>
 """
+
+
+def summary(report, lang: str) -> str:
+    """An ingest report (``index.store.SyncReport``) in the page's language."""
+    u = UI[lang]
+    text = u["summary"].format(added=report.added, updated=report.updated, unchanged=report.unchanged,
+                               removed=report.removed, embedded=report.chunks_embedded, reused=report.chunks_reused)
+    return text + (f"; {u['skipped_n'].format(n=len(report.skipped))}" if report.skipped else "")
+
+
+def examples_for(articles: list[dict], sample_names: set[str], n: int = 4) -> list[str]:
+    """Example questions for the page: the sample's when the sample articles are indexed, else
+    questions about the newest indexed articles, made from their titles (any news has a title;
+    "<title> — when / where?" is answered from its lead, which says when and where)."""
+    names = {a["path"].replace("\\", "/").rsplit("/", 1)[-1] for a in articles}
+    if sample_names and sample_names <= names:
+        return EXAMPLES
+    newest = sorted(articles, key=lambda a: a.get("published") or a.get("event_date") or "", reverse=True)
+    out: list[str] = []
+    for a in newest:
+        title = (a.get("title") or "").strip().rstrip(".:;!?…").strip()
+        if not 8 <= len(title) <= 100 or title.casefold() in {t.casefold() for t in out}:
+            continue
+        out.append(title)
+        if len(out) == n:
+            break
+    asks = (" diễn ra khi nào?", " diễn ra ở đâu?")
+    return [t + asks[i % 2] for i, t in enumerate(out)]

@@ -9,19 +9,20 @@ escaped, linked markup, while follow-up questions need the raw answer text. Form
 from __future__ import annotations
 
 import json
-import re
 import time
 from pathlib import Path
 
 import gradio as gr
 
-from app.chat_text import EXAMPLES, UI
+from app.chat_text import UI, summary
 from app.schema import Answer
-from app.web_format import answer_markdown, escape_markdown, pieces, question_markdown, sources_panel
+from app.web_format import answer_markdown, escape_markdown, iso_date, pieces, question_markdown, sources_panel
 from index.types import Filters
 from ingest.errors import HoidapError
 
-DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+
+def indexing_text(busy: dict | None, lang: str) -> str:
+    return f"⏳ {UI[lang]['indexing'].format(**busy)}" if busy else ""
 
 
 def theme() -> gr.themes.Base:
@@ -59,11 +60,10 @@ def date_bound(value: str, end: bool, lang: str) -> str | None:
     v = (value or "").strip()
     if not v:
         return None
-    if not DATE.match(v):
-        raise HoidapError(UI[lang]["bad_date"].format(v=v))
-    if end and len(v) < 10:
-        v += "-12-31" if len(v) == 4 else "-31"  # compared as text, so day 31 works for every month
-    return v
+    try:
+        return iso_date(v, end)
+    except ValueError as e:
+        raise HoidapError(UI[lang]["bad_date"].format(v=v)) from e
 
 
 def make_filters(province: str, source: str, date_from: str, date_to: str, lang: str) -> Filters | None:
@@ -82,6 +82,10 @@ def build_blocks(service) -> gr.Blocks:
 
     with gr.Blocks(title="hoidap", fill_height=True) as demo:
         turns = gr.State([])
+        busy = service.indexing
+        banner = gr.Markdown(indexing_text(busy, "vi"), visible=busy is not None, elem_id="indexing")
+        # polls the first start's progress; the page is served before the index is ready
+        ticker = gr.Timer(1.0, active=busy is not None)
         with gr.Row(equal_height=False):
             with gr.Column(scale=4, min_width=320):  # a min width lets the row wrap on phones
                 title = gr.Markdown(f"{ui['title']}\n\n{ui['intro']}")
@@ -89,14 +93,17 @@ def build_blocks(service) -> gr.Blocks:
                             container=False, scale=0, min_width=240, elem_id="lang")
         with gr.Row(equal_height=False):
             with gr.Column(scale=3):
-                chatbot = gr.Chatbot(label=ui["chat"], height=560, elem_id="chat", buttons=["copy"],
+                # no visible label: Gradio floats it over the messages, which scroll under it
+                chatbot = gr.Chatbot(label=ui["chat"], show_label=False, height=560, elem_id="chat", buttons=["copy"],
                                      feedback_options=("Like", "Dislike"), sanitize_html=True)
                 with gr.Row():
                     box = gr.Textbox(placeholder=ui["placeholder"], show_label=False, scale=8, autofocus=True,
                                      max_lines=6, elem_id="question")
                     send = gr.Button(ui["send"], variant="primary", scale=1, min_width=80)
                     new = gr.Button(ui["new"], scale=2, min_width=190, elem_id="new-chat")
-                examples = gr.Examples(EXAMPLES, inputs=[box], label="Câu hỏi mẫu · Examples")
+                shown = service.examples()
+                examples = gr.Examples([[q] for q in shown] or [[""]], inputs=[box], label="Câu hỏi mẫu · Examples")
+                examples.dataset.visible = bool(shown)
             with gr.Column(scale=2):
                 sources = gr.HTML(panel([], "vi"), elem_id="sources")
                 with gr.Accordion(ui["options"], open=False) as options:
@@ -122,9 +129,10 @@ def build_blocks(service) -> gr.Blocks:
                 gr.Warning(UI[lg]["empty_q"])
                 yield render_chat(state, lg), text, state, panel(state, lg)
                 return
+            busy = service.indexing  # a question asked during the first start waits for the index
             live = render_chat(state, lg) + [
                 {"role": "user", "content": question_markdown(text)},
-                {"role": "assistant", "content": UI[lg]["searching"]},
+                {"role": "assistant", "content": indexing_text(busy, lg) if busy else UI[lg]["searching"]},
             ]
             yield live, "", state, gr.skip()
             shown, turn = "", None
@@ -167,7 +175,7 @@ def build_blocks(service) -> gr.Blocks:
         def on_upload(paths, lg, progress=gr.Progress()):
             u = UI[lg]
             if not paths:
-                return u["no_files"], gr.skip(), gr.skip(), gr.skip()
+                return u["no_files"], gr.skip(), gr.skip(), gr.skip(), gr.skip()
             total = len(paths)
             done = [0]
 
@@ -178,15 +186,15 @@ def build_blocks(service) -> gr.Blocks:
             try:
                 report = service.add_uploads(paths, progress=step)
             except HoidapError as e:
-                return f"⚠ {escape_markdown(str(e))}", gr.skip(), gr.skip(), None
-            lines = [f"✓ {u['ingested']}: {escape_markdown(report.summary())}"]
+                return f"⚠ {u['refused_upload']}: {escape_markdown(str(e))}", gr.skip(), gr.skip(), None, gr.skip()
+            lines = [f"✓ {u['ingested']}: {escape_markdown(summary(report, lg))}"]
             lines += [
                 f"- ⚠ {u['skipped']} {escape_markdown(Path(s.path).name)}: {escape_markdown(s.reason)}"
                 for s in report.skipped
             ]
             f = service.facets()
             return ("\n".join(lines), gr.update(choices=choices(f["provinces"], lg)),
-                    gr.update(choices=choices(f["sources"], lg)), None)
+                    gr.update(choices=choices(f["sources"], lg)), None, example_update())
 
         def relabel(lg, state):
             u = UI[lg]
@@ -203,9 +211,21 @@ def build_blocks(service) -> gr.Blocks:
                 gr.update(label=u["chat"], value=render_chat(state, lg)), panel(state, lg),
             )
 
+        def tick(lg):
+            busy = service.indexing
+            if busy is not None:
+                shown = gr.update(value=indexing_text(busy, lg), visible=True)
+                return shown, gr.skip(), gr.skip(), gr.skip(), gr.skip()
+            return (gr.update(visible=False), *refresh_facets(lg), gr.Timer(active=False))
+
+        def example_update():
+            shown = service.examples()
+            return gr.update(samples=[[q] for q in shown], visible=bool(shown))
+
         def refresh_facets(lg):
             f = service.facets()
-            return gr.update(choices=choices(f["provinces"], lg)), gr.update(choices=choices(f["sources"], lg))
+            return (gr.update(choices=choices(f["provinces"], lg)), gr.update(choices=choices(f["sources"], lg)),
+                    example_update())
 
         inputs = [box, turns, lang, province, source, date_from, date_to, k, mode]
         outputs = [chatbot, box, turns, sources]
@@ -216,12 +236,15 @@ def build_blocks(service) -> gr.Blocks:
         new.click(clear, [lang], outputs, api_visibility="private")
         chatbot.clear(clear, [lang], outputs, api_visibility="private")
         chatbot.like(on_like, [turns, lang], [turns], api_visibility="private")
-        ingest_btn.click(on_upload, [files, lang], [status, province, source, files], api_name="upload")
+        ingest_btn.click(on_upload, [files, lang], [status, province, source, files, examples.dataset],
+                         api_name="upload")
         lang.change(relabel, [lang, turns], [
             title, box, send, new, options, upload, province, source, date_from, date_to, k, mode, files,
             ingest_btn, chatbot, sources,
         ], api_visibility="private")
-        demo.load(refresh_facets, [lang], [province, source], api_visibility="private")
+        demo.load(refresh_facets, [lang], [province, source, examples.dataset], api_visibility="private")
+        ticker.tick(tick, [lang], [banner, province, source, examples.dataset, ticker], api_visibility="private",
+                    show_progress="hidden")
 
         def ask(question: str, province: str = "", source: str = "", k: int = 0) -> str:
             """One question, no conversation; returns the answer JSON text (same as POST /api/ask).

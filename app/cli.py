@@ -91,6 +91,8 @@ def ask(question: str | None, as_json: bool, k: int | None, batch: Path | None, 
     if batch is None and question is None:
         raise click.UsageError("give a QUESTION or --batch FILE.jsonl")
     assistant = build_assistant(get_settings())
+    if mode == "llm" and assistant.llm is None:
+        raise BadInput("--mode llm: no LLM is configured (set HOIDAP_LLM); use --mode extractive or leave it out")
     if batch is None:
         _print_answer(assistant.answer(question, k=k, mode=mode), as_json)
         return

@@ -21,7 +21,7 @@ import logging
 import re
 import threading
 import time
-from collections import OrderedDict
+from pathlib import Path
 
 from app.feedback import FeedbackStore
 from app.schema import Answer
@@ -44,26 +44,34 @@ log = logging.getLogger(__name__)
 # to the channel, a message with a file attached
 _PEOPLE_SUBTYPES = (None, "thread_broadcast", "file_share")
 HISTORY_TURNS = 10  # earlier thread messages handed to the assistant as conversation
+SEEN_DB = "slack_seen.sqlite"  # under HOIDAP_HOME
 
 
 class _Seen:
-    """A bounded, thread-safe set of recently seen keys (event ids, message timestamps)."""
+    """Recently seen keys (event ids, message timestamps), kept on disk for ``ttl`` seconds.
 
-    def __init__(self, ttl: float = 3600.0, size: int = 10_000):
-        self._keys: OrderedDict[str, float] = OrderedDict()
-        self._ttl, self._size = ttl, size
+    On disk so that Slack's retries of an event (after 1 and 5 minutes) are still recognised
+    when the bot was restarted in between. SQLite makes a claim one atomic insert, safe from
+    Bolt's listener threads and from a second bot process on the same home.
+    """
+
+    def __init__(self, path: Path | None, ttl: float = 900.0):
+        import sqlite3
+
+        self._ttl = ttl
         self._lock = threading.Lock()
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(str(path or ":memory:"), check_same_thread=False, isolation_level=None,
+                                   timeout=10)
+        self._db.execute("CREATE TABLE IF NOT EXISTS seen (key TEXT PRIMARY KEY, at REAL NOT NULL)")
 
     def claim(self, key: str) -> bool:
-        """True the first time ``key`` is seen, False for repeats."""
-        now = time.monotonic()
+        """True the first time ``key`` is seen (within ``ttl``), False for repeats."""
+        now = time.time()
         with self._lock:
-            while self._keys and (len(self._keys) >= self._size or next(iter(self._keys.values())) < now - self._ttl):
-                self._keys.popitem(last=False)
-            if key in self._keys:
-                return False
-            self._keys[key] = now
-            return True
+            self._db.execute("DELETE FROM seen WHERE at < ?", (now - self._ttl,))
+            return self._db.execute("INSERT OR IGNORE INTO seen VALUES (?, ?)", (key, now)).rowcount == 1
 
 
 def check_settings(settings: Settings) -> None:
@@ -111,7 +119,7 @@ def create_app(settings: Settings, assistant, feedback: FeedbackStore | None = N
     except Exception as e:
         raise HoidapError(f"cannot reach the Slack Web API at {_public_url(client.base_url)}: {e}") from e
 
-    bot = _Bot(assistant, feedback)
+    bot = _Bot(assistant, feedback, seen=_Seen(settings.home / SEEN_DB))
 
     @app.middleware
     def drop_retries(body: dict, next, logger) -> BoltResponse | None:
@@ -150,10 +158,13 @@ def create_app(settings: Settings, assistant, feedback: FeedbackStore | None = N
 
 
 class _Bot:
-    def __init__(self, assistant, feedback: FeedbackStore):
+    def __init__(self, assistant, feedback: FeedbackStore, seen: _Seen | None = None):
         self.assistant = assistant
+        store = getattr(getattr(assistant, "retriever", None), "store", None)
+        # what is indexed, for the usage hint's example (nothing known: the sample's example)
+        self.articles = store.catalog.articles if store is not None else list
         self.feedback = feedback
-        self.seen = _Seen()
+        self.seen = seen or _Seen(None)
         self._answer_lock = threading.Lock()
 
     def answer(self, question: str, history: list[dict] | None = None) -> Answer | dict:
@@ -177,7 +188,8 @@ class _Bot:
         question = plain_text(event.get("text") or "")
         root = event.get("thread_ts") or ts
         if not question:
-            client.chat_postMessage(channel=channel, thread_ts=root, **notice_message(_usage(question)))
+            hint = notice_message(_usage(question, self.articles()))
+            client.chat_postMessage(channel=channel, thread_ts=root, **hint)
             return
         _react(client, "reactions_add", channel, ts)
         try:
@@ -228,7 +240,7 @@ class _Bot:
     def on_command(self, command: dict, respond) -> None:
         question = (command.get("text") or "").strip()
         if not question:
-            respond(response_type="ephemeral", **notice_message(_usage(question)))
+            respond(response_type="ephemeral", **notice_message(_usage(question, self.articles())))
             return
         result = self.answer(question)
         for message in self._messages(result, command.get("channel_id", ""), question, share=True):
@@ -284,8 +296,15 @@ def _public_url(url: str) -> str:
     return urlunsplit(parts._replace(netloc=parts.hostname + (f":{parts.port}" if parts.port else "")))
 
 
-def _usage(question: str) -> str:
-    return labels(guess_language(question))["usage"]
+def _usage(question: str, articles: list[dict] | None = None) -> str:
+    """The usage hint; its example is about the indexed articles (the sample's when it is indexed)."""
+    from app.chat_text import EXAMPLES, examples_for
+    from app.settings import SAMPLE_CORPUS
+
+    lab = labels(guess_language(question))
+    drawn = examples_for(articles or [], {p.name for p in SAMPLE_CORPUS.iterdir() if p.is_file()})
+    example = drawn[0] if drawn and drawn is not EXAMPLES else lab["example"]
+    return lab["usage"].format(example=example)
 
 
 def _react(client, method: str, channel: str, ts: str) -> None:
@@ -301,6 +320,7 @@ def _react(client, method: str, channel: str, ts: str) -> None:
 def build_http_server(app, port: int = 3000, host: str = "0.0.0.0", path: str = "/slack/events"):
     """A uvicorn server running Bolt's ASGI handler at ``path`` (not started)."""
     import uvicorn
+    from slack_bolt import BoltResponse
     from slack_bolt.adapter.asgi import SlackRequestHandler
     from slack_bolt.request import BoltRequest
 
@@ -308,6 +328,9 @@ def build_http_server(app, port: int = 3000, host: str = "0.0.0.0", path: str = 
         # Bolt's handler runs App.dispatch (blocking until ack) on the event loop; a worker
         # thread keeps one slow request from stalling the others.
         async def dispatch(self, request):
+            stamp = request.get_headers().get("x-slack-request-timestamp")
+            if stamp is not None and not (stamp.isascii() and stamp.strip().isdigit()):  # Bolt would int() it: a 500
+                return BoltResponse(status=401, body='{"error": "invalid request"}')
             body = await request.get_raw_body()
             bolt_request = BoltRequest(body=body, query=request.query_string, headers=request.get_headers())
             return await asyncio.to_thread(self.app.dispatch, bolt_request)

@@ -34,7 +34,8 @@ LABELS = {
         "share": "Chia sẻ vào kênh",
         "thanks": "Cảm ơn bạn đã phản hồi!",
         "asked": "<@{user}> hỏi: {question}",
-        "usage": "Bạn hãy hỏi mình một câu về các bài báo, ví dụ: _Ai là chủ tịch UBND tỉnh Thái Nguyên?_",
+        "usage": "Bạn hãy hỏi mình một câu về các bài báo, ví dụ: _{example}_",
+        "example": "Ai là chủ tịch UBND tỉnh Thái Nguyên?",  # about the sample articles
         "failed": "Xin lỗi, mình gặp lỗi khi trả lời câu hỏi này. Bạn thử lại sau nhé.",
         "expired": "Xin lỗi, câu trả lời này không còn lưu trữ nữa. Bạn hãy hỏi lại nhé.",
         "share_failed": "Mình không đăng được vào kênh này. Hãy mời mình vào kênh (/invite) rồi thử lại.",
@@ -50,8 +51,8 @@ LABELS = {
         "share": "Share in channel",
         "thanks": "Thanks for the feedback!",
         "asked": "<@{user}> asked: {question}",
-        "usage": "Ask me a question about the news articles, for example: "
-        "_Who chairs the Thai Nguyen People's Committee?_",
+        "usage": "Ask me a question about the news articles, for example: _{example}_",
+        "example": "Who chairs the Thai Nguyen People's Committee?",
         "failed": "Sorry, something went wrong while answering. Please try again later.",
         "expired": "Sorry, that answer is no longer stored. Please ask again.",
         "share_failed": "I couldn't post in this channel. Invite me (/invite) and try again.",

@@ -20,16 +20,21 @@ from typing import Any, Literal
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, StreamingResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from app.web_format import openai_content, pieces
+from app.web_format import iso_date, openai_content, pieces
 from index.types import Filters
-from ingest.errors import HoidapError, IndexMismatch, IndexUnavailable
+from ingest.errors import BadQuestion, HoidapError, IndexMismatch, IndexUnavailable
 
 log = logging.getLogger(__name__)
 MODEL_ID = "hoidap"
+ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+# Earlier turns only help read a follow-up question; a long history only costs time (100 MB of it
+# once took 208 s to answer), so it is refused rather than silently cut.
+MAX_HISTORY_MESSAGES = 100
+MAX_HISTORY_BYTES = 200_000
 
 
 class Turn(BaseModel):
@@ -38,12 +43,26 @@ class Turn(BaseModel):
 
 
 class FilterIn(BaseModel):
+    # an unknown key (a typo) must not be dropped: the answer would be unfiltered, silently
+    model_config = ConfigDict(extra="forbid")
+
     source: str | None = None
     province: str | None = None
     date_from: str | None = None
     date_to: str | None = None
     event_year: int | None = Field(default=None, ge=1000, le=9999)
     event_month: int | None = Field(default=None, ge=1, le=12)
+
+    @field_validator("date_from", "date_to")
+    @classmethod
+    def _date(cls, v: str | None, info: ValidationInfo) -> str | None:
+        return iso_date(v, end=info.field_name == "date_to") if v is not None and v.strip() else None
+
+    @model_validator(mode="after")
+    def _order(self) -> FilterIn:
+        if self.date_from and self.date_to and self.date_from > self.date_to:
+            raise ValueError(f"date_from {self.date_from} is after date_to {self.date_to}")
+        return self
 
 
 class AskIn(BaseModel):
@@ -87,6 +106,17 @@ def _where(loc: tuple) -> str:
     return out or "body"
 
 
+def check_history(history: list[dict], field: str) -> None:
+    """Refuse (400) a history over the limits, naming the field and the limit."""
+    if len(history) > MAX_HISTORY_MESSAGES:
+        raise BadQuestion(f"{field}: {len(history):,} earlier messages; the limit is {MAX_HISTORY_MESSAGES}: "
+                          "send only the recent ones")
+    size = sum(len(h["content"].encode("utf-8")) for h in history)
+    if size > MAX_HISTORY_BYTES:
+        raise BadQuestion(f"{field}: {size:,} bytes of earlier messages; the limit is {MAX_HISTORY_BYTES:,} bytes: "
+                          "send only the recent ones")
+
+
 def to_filters(f: FilterIn | None) -> Filters | None:
     return Filters(**f.model_dump()) if f else None
 
@@ -116,6 +146,9 @@ def add_routes(app: FastAPI, service) -> None:
 
     @app.get("/healthz")
     async def healthz() -> JSONResponse:
+        indexing = service.indexing
+        if indexing is not None:  # first start: the sample is being ingested (stats would wait for it)
+            return JSONResponse({"status": "indexing", **indexing, "llm": service.settings.llm or None})
         try:
             stats = await run_in_threadpool(service.stats)
         except HoidapError as e:
@@ -129,6 +162,7 @@ def add_routes(app: FastAPI, service) -> None:
     @app.post("/api/ask")
     async def ask(body: AskIn) -> JSONResponse:
         history = [{"role": t.role, "content": text_of(t.content)} for t in body.history]
+        check_history(history, "history")
         answer = await run_in_threadpool(
             service.ask, body.question, history, to_filters(body.filters), body.k, body.mode
         )
@@ -147,6 +181,7 @@ def add_routes(app: FastAPI, service) -> None:
             return error(400, "the last message must be the user's question")
         question = text_of(turns[-1].content)
         history = [{"role": t.role, "content": text_of(t.content)} for t in turns[:-1]]
+        check_history(history, "messages")
         # answer before any byte is streamed, so a bad question still gets a proper 400
         answer = (await run_in_threadpool(service.ask, question, history, to_filters(body.filters), body.k)).to_json()
         content = openai_content(answer)
@@ -160,6 +195,25 @@ def add_routes(app: FastAPI, service) -> None:
                 "citations": answer["citations"], "hoidap": _extra(answer),
             })
         return StreamingResponse(_sse(rid, created, content, answer), media_type="text/event-stream")
+
+    # Anything else under the API's paths gets a 404 or 405 here, in the API's error shape, rather
+    # than falling through to the Gradio page mounted at "/" (whose 404 says nothing of methods).
+    methods = {}
+    for route in app.routes:
+        for m in getattr(route, "methods", None) or ():
+            methods.setdefault(route.path, set()).add(m)
+
+    @app.api_route("/api/{rest:path}", methods=ALL_METHODS, include_in_schema=False)
+    @app.api_route("/v1/{rest:path}", methods=ALL_METHODS, include_in_schema=False)
+    @app.api_route("/healthz", methods=ALL_METHODS, include_in_schema=False)
+    async def elsewhere(request: Request) -> JSONResponse:
+        path = request.url.path
+        if path in methods:
+            allowed = ", ".join(sorted(methods[path] - {"HEAD"}))
+            response = error(405, f"{request.method} is not allowed on {path}; use {allowed}")
+            response.headers["Allow"] = allowed
+            return response
+        return error(404, f"no such API route: {path} (see /api/docs)")
 
 
 def _extra(answer: dict) -> dict:

@@ -8,6 +8,7 @@ model) because that is also what the REST API hands out and what feedback stores
 
 from __future__ import annotations
 
+import datetime
 import html
 import re
 
@@ -39,6 +40,24 @@ LABELS = {
         "sources_list": "Sources:",
     },
 }
+
+
+def iso_date(value: str, end: bool = False) -> str:
+    """A date bound as typed (YYYY, YYYY-MM or YYYY-MM-DD) checked against the calendar; ValueError
+    if it is not one. Dates compare as text, so a partial end date is widened to cover its period
+    (day 31 works for every month)."""
+    v = (value or "").strip()
+    m = re.fullmatch(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?", v)
+    if not m:
+        raise ValueError(f"not a date: {value!r} (use YYYY-MM-DD, YYYY-MM or YYYY)")
+    year, month, day = m.groups()
+    try:
+        datetime.date(int(year), int(month or 1), int(day or 1))
+    except ValueError as e:
+        raise ValueError(f"not a date: {value!r} ({e})") from None
+    if end and not day:
+        v += "-31" if month else "-12-31"
+    return v
 
 
 def labels(lang: str) -> dict[str, str]:
@@ -85,9 +104,18 @@ def answer_markdown(answer: dict, turn: int, lang: str = "vi") -> str:
     return "\n\n".join(p for p in parts if p)
 
 
+# every ASCII character Markdown, GFM autolinks or LaTeX delimiters give a meaning to
+_MARKUP_CHARS = frozenset("\\`*_{}[]()<>#+-.!|~&$:@=\"'")
+
+
 def question_markdown(question: str) -> str:
-    """A user's message as shown in the chat: literal text, never markup."""
-    return escape_markdown(question)
+    """A user's message as shown in the chat: literal text, never markup.
+
+    Each character that could start Markdown syntax becomes a numeric character reference, so a
+    typed image ``![x](http://…)`` is not fetched by the reader's browser, a link or a bare URL is
+    not made clickable, and ``<b>`` is not HTML; the page still shows exactly what was typed.
+    """
+    return "".join(f"&#{ord(c)};" if c in _MARKUP_CHARS else c for c in question or "")
 
 
 def highlight(text: str, sentence: tuple[int, int] | None, span: tuple[int, int] | None) -> str:

@@ -295,7 +295,7 @@ class Store:
                     progress(1)
                 if isinstance(doc, Skipped):
                     report.skipped.append(doc)
-                    log.warning("skipped %s: %s", doc.path, doc.reason)
+                    log.info("skipped %s: %s", doc.path, doc.reason)  # front ends say it (once)
                     continue
                 try:
                     article = build_article(doc)

@@ -5,6 +5,7 @@ The server is the real app on a free loopback port over a copy of the sample ind
 
 from __future__ import annotations
 
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -127,6 +128,37 @@ def test_markup_in_a_question_is_shown_not_run(page):
     assert "<img src=x" in page.inner_text("#chat")
 
 
+def test_markdown_in_a_question_is_shown_as_typed_and_nothing_is_fetched(page):
+    import http.server
+    import threading
+
+    hits: list[str] = []
+
+    class Probe(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 (http.server's name)
+            hits.append(self.path)
+            self.send_response(404)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    probe = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Probe)
+    threading.Thread(target=probe.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{probe.server_address[1]}"
+    try:
+        typed = f"![ảnh]({url}/img.png) [bấm]({url}/link) {url}/bare Ai chủ trì hội nghị ở Thái Nguyên?"
+        send(page, typed)
+        wait_final(page, 1)
+        page.wait_for_timeout(500)
+        user = page.locator("#chat [data-testid='user']").first
+        assert typed in user.inner_text()
+        assert user.locator("img, a").count() == 0
+        assert hits == []
+    finally:
+        probe.shutdown()
+
+
 def test_follow_up_new_conversation_and_english_toggle(page):
     send(page, TN_Q)
     wait_final(page, 1)
@@ -162,8 +194,48 @@ def test_upload_an_article_then_ask_about_it(page, tmp_path):
     page.locator("input[type=file]").set_input_files(str(article))
     page.wait_for_selector("text=ha-noi-lao-cai.md", timeout=30_000)
     page.get_by_role("button", name="Nạp vào chỉ mục").click()
-    page.wait_for_selector("text=1 added", timeout=120_000)
+    page.wait_for_selector("text=1 bài mới", timeout=120_000)
     send(page, "Hà Nội và Lào Cai thống nhất bao nhiêu nội dung hợp tác?")
     wait_final(page, 1)
     assert "7 nội dung" in page.inner_text("#chat")
     assert "ha-noi-lao-cai.md" in page.inner_text("#sources")
+
+
+def test_first_start_shows_indexing_progress_then_answers(browser, tmp_path):
+    import os
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    from app.web import free_port
+
+    port = free_port()
+    env = {**os.environ, "HOIDAP_HOME": str(tmp_path / "home")}
+    env.pop("HOIDAP_LLM", None)
+    proc = subprocess.Popen([sys.executable, "-m", "app.web", "--port", str(port)], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 240
+        while True:
+            assert proc.poll() is None and time.monotonic() < deadline
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        page = context.new_page()
+        page.goto(f"http://127.0.0.1:{port}/")
+        page.wait_for_selector("#indexing:has-text('Đang lập chỉ mục')", timeout=60_000)
+        assert re.search(r"Đang lập chỉ mục \d/5 bài", page.inner_text("#indexing"))
+        # when the ingest is done the line goes away by itself and the filters fill in
+        page.wait_for_selector("#indexing", state="hidden", timeout=240_000)
+        send(page, TN_Q)
+        wait_final(page, 1)
+        assert all(name in page.inner_text("#chat") for name in TN_NAMES)
+        context.close()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)

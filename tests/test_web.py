@@ -3,6 +3,7 @@ driven over HTTP (httpx), with the ``openai`` client and with ``gradio_client``.
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import shutil
@@ -254,7 +255,8 @@ def test_gradio_chat_keeps_the_conversation_for_follow_ups(gclient):
 
 def test_gradio_chat_shows_markup_as_text_and_bad_questions_as_replies(gclient):
     history, _, _ = chat(gclient, "<img src=x onerror=alert(1)> Ai chủ trì hội nghị ở Thái Nguyên?")
-    assert "<img" not in content_text(history[0]) and "&lt;img" in content_text(history[0])
+    shown = content_text(history[0])  # escaped: shown as the characters typed, never a tag
+    assert "<img" not in shown and html.unescape(shown).startswith("<img src=x onerror=alert(1)>")
     history, _, _ = chat(gclient, "x" * 100_000)
     assert "100,000" in content_text(history[-1]) and "⚠" in content_text(history[-1])
 
@@ -292,7 +294,7 @@ def test_upload_makes_new_articles_answerable_and_rejects_bad_files(gclient, htt
     binary = tmp_path / "anh.txt"
     binary.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)))
     status, *_ = gclient.predict([handle_file(str(good)), handle_file(str(binary))], "vi", api_name="/upload")
-    assert "1 added" in status and "anh.txt" in status and "binary" in status
+    assert "1 bài mới" in status and "anh.txt" in status and "binary" in status
     a = ask(http, question="Ai chủ trì hội nghị ở Lào Cai?")
     assert "Đặng Minh Khôi" in a["answer"] and a["citations"][0]["path"].endswith("ha-noi-lao-cai-du-lich.txt")
     assert http.get("/healthz").json()["articles"] == 6

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 
 import pytest
@@ -136,3 +137,17 @@ def test_openai_content_has_markers_and_a_sources_list():
     assert "[1]" in body
     assert listing.startswith("[1] Hà Nội - Thái Nguyên hợp tác (HNMO, 2019-06-21) — data/articles/tn.txt")
     assert openai_content(answer("Không rõ.", cites=[], refused=True)) == "Không rõ."
+
+
+@pytest.mark.parametrize("typed", [
+    "![ảnh](http://127.0.0.1:9/probe.png) Ai chủ trì?",
+    "[bấm vào đây](http://example.com/x) và <https://example.com>",
+    "xem http://example.com/a.png hoặc www.example.com hay a@example.com",
+    '<img src="x.png"> **đậm** _nghiêng_ `mã` $x^2$ # tiêu đề\n1. một\n> trích',
+])
+def test_a_question_renders_as_the_plain_text_typed(typed):
+    from markdown_it import MarkdownIt
+
+    shown = MarkdownIt("commonmark", {"linkify": False}).render(question_markdown(typed))
+    assert not re.search(r"<(img|a|strong|em|code|h1|ol|blockquote)\b", shown), shown
+    assert html.unescape(re.sub(r"</?p>", "", shown)).strip() == typed.strip()

@@ -8,10 +8,7 @@ waits for running answers and holds new ones back until the index is consistent 
 
 from __future__ import annotations
 
-import filecmp
-import hashlib
 import os
-import shutil
 import sys
 import threading
 import time
@@ -25,6 +22,7 @@ from index.store import SyncReport
 from index.types import Filters
 from ingest.errors import BadInput, HoidapError
 from ingest.load import Skipped
+from ingest.uploads import copy_upload
 
 UPLOAD_SUFFIXES = (".txt", ".md", ".html", ".htm", ".json", ".jsonl")
 
@@ -154,15 +152,8 @@ class WebService:
             return report
         folder = self.settings.home / "uploads"
         folder.mkdir(parents=True, exist_ok=True)
-        copies = []
-        for src in wanted:
-            dest = folder / src.name
-            if dest.exists() and not filecmp.cmp(src.resolve(), dest, shallow=False):
-                # another article uploaded under the same name must not replace the first one
-                digest = hashlib.sha256(src.read_bytes()).hexdigest()[:10]
-                dest = folder / f"{src.stem}-{digest}{src.suffix}"
-            shutil.copyfile(src.resolve(), dest)
-            copies.append(dest)
+        # another article uploaded under the same name must not replace the first one
+        copies = [copy_upload(src.resolve(), folder, src.name) for src in wanted]
         ingested = self.ingest(copies, progress=progress)
         for skipped in ingested.skipped:  # a file that is not an article should not linger
             Path(skipped.path).unlink(missing_ok=True)

@@ -14,47 +14,42 @@ import pytest
 from app.factory import build_assistant, ingest_paths, open_store
 from app.settings import Settings
 
-ARTICLES = {
-    "bong-da.txt": """Sông Lam Nghệ An thắng ngược Becamex Bình Dương 2-1 trên sân Vinh
-
-(Thể thao) - Tối 14-4, trên sân Vinh, Sông Lam Nghệ An đã thắng ngược Becamex Bình Dương với tỷ số 2-1 ở vòng 17 V-League.
-
-Đội khách mở tỷ số ở phút 23 do công của tiền đạo Lê Quốc Nhật Nam. Sang hiệp hai, tiền vệ Phan Văn Đức gỡ hòa ở phút 58.
-
-Phút 87, hậu vệ Nguyễn Văn Việt đánh đầu ghi bàn ấn định chiến thắng cho đội chủ nhà. Trận đấu có khoảng 12.000 khán giả.
-
-Huấn luyện viên Phan Như Thuật cho biết đội bóng thắng nhờ tinh thần không bỏ cuộc của các cầu thủ.
-""",
-    "xet-xu.txt": """Tuyên án 15 năm tù kẻ chiếm đoạt tiền đặt cọc mua đất
-
-(Pháp luật) - Ngày 8-5, TAND tỉnh Đồng Nai mở phiên tòa xét xử sơ thẩm bị cáo Đỗ Minh Khôi (38 tuổi) về tội lừa đảo chiếm đoạt tài sản.
-
-Theo cáo trạng, từ năm 2021 đến năm 2023, Khôi rao bán 42 lô đất không có thật và nhận tiền đặt cọc của 96 người, chiếm đoạt tổng cộng 27 tỷ đồng.
-
-Hội đồng xét xử tuyên phạt bị cáo 15 năm tù và buộc bồi thường toàn bộ số tiền cho các bị hại.
-
-Chủ tọa phiên tòa là thẩm phán Lương Thị Hạnh.
-""",
-    "bao.txt": """Bão số 3 đổ bộ Quảng Ninh, hơn 5.000 hộ dân phải sơ tán
-
-(Thời tiết) - Chiều 22-7, bão số 3 đã đổ bộ vào tỉnh Quảng Ninh với sức gió mạnh cấp 11.
-
-Trước khi bão vào, chính quyền địa phương đã sơ tán hơn 5.000 hộ dân ở các xã ven biển đến nơi an toàn.
-
-Do mưa lớn kéo dài, nhiều tuyến đường tại thành phố Hạ Long bị ngập sâu 0,5 mét.
-
-Sân bay Vân Đồn tạm dừng khai thác từ 12 giờ ngày 22-7 đến 6 giờ sáng 23-7.
-""",
-    "loi-nhuan.txt": """Thép Phương Bắc báo lãi quý II tăng mạnh
-
-(Kinh doanh) - Ngày 25-7, Công ty cổ phần Thép Phương Bắc công bố báo cáo tài chính quý II.
-
-Doanh thu quý II đạt 3.400 tỷ đồng, lợi nhuận sau thuế đạt 215 tỷ đồng, tăng 48% so với cùng kỳ.
-
-Theo Tổng Giám đốc Trịnh Quang Huy, lợi nhuận tăng nhờ giá quặng sắt giảm và sản lượng xuất khẩu sang Úc tăng.
-
-Công ty dự kiến khởi công nhà máy mới tại tỉnh Bắc Giang vào tháng 10 với vốn đầu tư 1.800 tỷ đồng.
-""",
+ARTICLES = {  # title, then paragraphs
+    "bong-da.txt": "\n\n".join([
+        "Sông Lam Nghệ An thắng ngược Becamex Bình Dương 2-1 trên sân Vinh",
+        ("(Thể thao) - Tối 14-4, trên sân Vinh, Sông Lam Nghệ An đã thắng ngược Becamex Bình Dương với tỷ số "
+         "2-1 ở vòng 17 V-League."),
+        ("Đội khách mở tỷ số ở phút 23 do công của tiền đạo Lê Quốc Nhật Nam. Sang hiệp hai, tiền vệ Phan Văn "
+         "Đức gỡ hòa ở phút 58."),
+        ("Phút 87, hậu vệ Nguyễn Văn Việt đánh đầu ghi bàn ấn định chiến thắng cho đội chủ nhà. Trận đấu có "
+         "khoảng 12.000 khán giả."),
+        "Huấn luyện viên Phan Như Thuật cho biết đội bóng thắng nhờ tinh thần không bỏ cuộc của các cầu thủ.",
+    ]) + "\n",
+    "xet-xu.txt": "\n\n".join([
+        "Tuyên án 15 năm tù kẻ chiếm đoạt tiền đặt cọc mua đất",
+        ("(Pháp luật) - Ngày 8-5, TAND tỉnh Đồng Nai mở phiên tòa xét xử sơ thẩm bị cáo Đỗ Minh Khôi (38 tuổi)"
+         " về tội lừa đảo chiếm đoạt tài sản."),
+        ("Theo cáo trạng, từ năm 2021 đến năm 2023, Khôi rao bán 42 lô đất không có thật và nhận tiền đặt cọc "
+         "của 96 người, chiếm đoạt tổng cộng 27 tỷ đồng."),
+        "Hội đồng xét xử tuyên phạt bị cáo 15 năm tù và buộc bồi thường toàn bộ số tiền cho các bị hại.",
+        "Chủ tọa phiên tòa là thẩm phán Lương Thị Hạnh.",
+    ]) + "\n",
+    "bao.txt": "\n\n".join([
+        "Bão số 3 đổ bộ Quảng Ninh, hơn 5.000 hộ dân phải sơ tán",
+        "(Thời tiết) - Chiều 22-7, bão số 3 đã đổ bộ vào tỉnh Quảng Ninh với sức gió mạnh cấp 11.",
+        ("Trước khi bão vào, chính quyền địa phương đã sơ tán hơn 5.000 hộ dân ở các xã ven biển đến nơi an "
+         "toàn."),
+        "Do mưa lớn kéo dài, nhiều tuyến đường tại thành phố Hạ Long bị ngập sâu 0,5 mét.",
+        "Sân bay Vân Đồn tạm dừng khai thác từ 12 giờ ngày 22-7 đến 6 giờ sáng 23-7.",
+    ]) + "\n",
+    "loi-nhuan.txt": "\n\n".join([
+        "Thép Phương Bắc báo lãi quý II tăng mạnh",
+        "(Kinh doanh) - Ngày 25-7, Công ty cổ phần Thép Phương Bắc công bố báo cáo tài chính quý II.",
+        "Doanh thu quý II đạt 3.400 tỷ đồng, lợi nhuận sau thuế đạt 215 tỷ đồng, tăng 48% so với cùng kỳ.",
+        ("Theo Tổng Giám đốc Trịnh Quang Huy, lợi nhuận tăng nhờ giá quặng sắt giảm và sản lượng xuất khẩu "
+         "sang Úc tăng."),
+        "Công ty dự kiến khởi công nhà máy mới tại tỉnh Bắc Giang vào tháng 10 với vốn đầu tư 1.800 tỷ đồng.",
+    ]) + "\n",
 }
 
 

@@ -21,7 +21,7 @@ import numpy as np
 
 from app.reader import spans as sp
 from app.reader.question import Question
-from app.reader.words import content, stop_vi, syllables, titles, units
+from app.reader.words import content, stop_vi, syllables, titles_in, units
 from index.types import Hit
 from ingest.textutil import fold
 
@@ -186,7 +186,8 @@ class Evidence:
         role = _role_terms(q)
         fq = set(syllables(q.rewritten))
         deputy_asked = bool(fq & {"pho", "deputy", "vice"})
-        title_asked = bool(fq & titles())
+        title_asked = bool(titles_in(" ".join(syllables(q.rewritten))))
+        asked_titles = _asked_titles(q)
         idf = self.idf(sorted(qsyl))
         qweight = sum(idf.values()) or 1.0
         out: list[Candidate] = []
@@ -204,6 +205,7 @@ class Evidence:
                 by_kind[kind] = by_kind.get(kind, 0) + 1
             seen_kind: dict[str, int] = {}
             mine: list[Candidate] = []
+            found_people = [Candidate(s, span, kind) for span, kind in found if kind == "person"]
             for span, kind in found:
                 a, b = span
                 cand_syl = [w for x, y, w in syl_spans if x >= a and y <= b]
@@ -232,6 +234,10 @@ class Evidence:
                 f["after_match"] = 1.0 if any(0 <= a - y <= 12 for x, y in matched) else 0.0
                 f["before_match"] = 1.0 if any(0 <= x - b <= 12 for x, y in matched) else 0.0
                 f["adjacent"] = 1.0 if dist is not None and dist <= 1 else 0.0
+                # "lợi nhuận sau thuế đạt 215 tỷ đồng", "Nguyễn Văn Việt đánh đầu ghi bàn": the run of
+                # the question's words right before (or after) the candidate, through a linking word
+                f["lead_in"] = _run(syl_spans, span, qsyl, idf, -1, text) / qweight
+                f["lead_out"] = _run(syl_spans, span, qsyl, idf, 1, text) / qweight
                 f["length"] = math.log(1 + len(cand_syl))
                 f["position"] = a / max(len(text), 1)
                 f["first_of_kind"] = 1.0 if seen_kind.get(kind, 0) == 0 else 0.0
@@ -251,6 +257,13 @@ class Evidence:
                     f["bare_number"] = 1.0 if not unit else 0.0
                 if kind in ("person", "name", "org") and role:
                     f["role_match"] = _role_match(text, span, role)
+                if kind == "person" and asked_titles:
+                    # "Bí thư Tỉnh ủy X là ai?": the person's own titles (back to the previous name)
+                    # must hold the asked one, and not as a deputy's unless a deputy is asked for
+                    segs = _titles(text, span, [x.span for x in found_people])
+                    held = [seg for seg in segs if all(f" {t} " in f" {seg} " for t in asked_titles)]
+                    f["title_held"] = 1.0 if any(not seg.startswith("pho ") or deputy_asked for seg in held) else 0.0
+                    f["title_miss"] = 1.0 - f["title_held"]
                 if kind == "person":
                     f["deputy_miss"] = 1.0 if title_asked and _deputy(text, span) and not deputy_asked else 0.0
                 if kind == "date":
@@ -269,6 +282,11 @@ class Evidence:
                 top = max(same, key=lambda c: (c.feats["local"], c.feats["near"]))
                 if top.feats["local"] > 0:
                     top.feats["nearest"] = 1.0
+                # of two amounts in one sentence, the one the question's words lead into
+                lead = max(c.feats["lead_in"] + c.feats["lead_out"] for c in same)
+                for c in same:
+                    c.feats["lead_gap"] = c.feats["lead_in"] + c.feats["lead_out"] - lead
+                    c.feats["lead_best"] = 1.0 if lead > 0 and c.feats["lead_gap"] == 0 else 0.0
             out += mine
         return out
 
@@ -323,6 +341,38 @@ def _distance(span, matched, syl_spans) -> int | None:
     return best
 
 
+LINKS = frozenset("dat la co gom khoang hon gan duoc voi toi len xuong tang giam cua bang o tai vao nam "
+                  "chi tu den tong cong muc con".split())
+
+
+def _run(syl_spans, span, qsyl: set[str], idf: dict[str, float], step: int, text: str = "") -> float:
+    """IDF weight of the question's words in the run that ends where the candidate starts
+    (``step`` -1) or starts where it ends (+1): function and linking words pass, another content
+    word or a punctuation mark ends it ("lợi nhuận sau thuế đạt 215 tỷ đồng")."""
+    inside = [i for i, (x, y, _) in enumerate(syl_spans) if x >= span[0] and y <= span[1]]
+    if not inside:
+        return 0.0
+    i = inside[0] - 1 if step < 0 else inside[-1] + 1
+    prev = inside[0] if step < 0 else inside[-1]
+    got, seen, passed = 0.0, set(), 0
+    stop = stop_vi()
+    while 0 <= i < len(syl_spans) and passed < 8:
+        a, b = sorted((prev, i))
+        if text and re.search(r"[,;:.()\"“”]", text[syl_spans[a][1]:syl_spans[b][0]]):
+            break
+        w = syl_spans[i][2]
+        if w in qsyl:
+            if w not in seen:
+                got += idf.get(w, 0.0)
+                seen.add(w)
+        elif w not in LINKS and w not in stop:
+            break
+        passed += 1
+        prev = i
+        i += step
+    return got
+
+
 def _local(span, syl_spans, qsyl: set[str], idf: dict[str, float], window: int = 8) -> float:
     """IDF weight of the question's words within ``window`` syllables of the candidate (the
     candidate's own words excluded): answers sit among the words that ask for them."""
@@ -356,6 +406,29 @@ def _role_terms(q: Question) -> set[str]:
     if q.qtype != "who" and q.wants != "org":
         return set()
     return set(q.terms) if q.language == "vi" else set()
+
+
+def _asked_titles(q: Question) -> set[str]:
+    """The title words a Vietnamese who-question names ("Bí thư Tỉnh ủy ... là ai?" -> {bi, thu}),
+    deputies' "phó" aside; English titles reach Vietnamese through the news lexicon."""
+    if q.qtype != "who":
+        return set()
+    if q.language == "en":
+        return titles_in(" | ".join(g[0] for g in q.vi_groups))
+    return titles_in(" ".join(syllables(q.rewritten)))
+
+
+def _titles(text: str, span, people: list[tuple[int, int]]) -> list[str]:
+    """The folded title segments of the person at ``span``: the words before the name back to the
+    previous person or ";" (split at commas: "Phó Bí thư Thành ủy, Chủ tịch HĐND thành phố ..."),
+    and an apposition after it ("Nguyễn Văn A, Giám đốc Sở ...")."""
+    a, b = span
+    prev = max([y for x, y in people if y <= a] + [text.rfind(";", 0, a) + 1, text.rfind(":", 0, a) + 1, 0])
+    nxt = min([x for x, y in people if x >= b] + [i for i in (text.find(";", b), text.find(" và ", b)) if i >= 0]
+              + [len(text)])
+    after = text[b:nxt] if text[b:b + 2] == ", " else ""
+    segs = [re.sub(r"^(va|cung|and)\s+", "", fold(seg).strip()) for seg in (text[prev:a] + "," + after).split(",")]
+    return [" ".join(syllables(seg)) for seg in segs if seg.strip()]
 
 
 def _deputy(text: str, span) -> bool:

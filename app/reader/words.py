@@ -42,8 +42,14 @@ def stop_en() -> frozenset[str]:
 
 @lru_cache(maxsize=1)
 def titles() -> frozenset[str]:
-    """Folded words of office and rank ("chu tich", "thuong ta", "director")."""
-    return _wordset("titles.txt")
+    """Folded titles of office and rank ("chu tich", "thuong ta", "director"), one phrase each."""
+    return frozenset(ln.strip() for ln in _data("titles.txt").splitlines() if ln.strip() and not ln.startswith("#"))
+
+
+def titles_in(folded: str) -> set[str]:
+    """The titles named in a folded, space-joined text."""
+    padded = f" {folded} "
+    return {t for t in titles() if f" {t} " in padded}
 
 
 @lru_cache(maxsize=1)

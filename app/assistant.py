@@ -84,6 +84,8 @@ class Assistant:
             hits = self._search(q, period, k)
             if hits:
                 return q, self.retriever.with_leads(hits, PLURAL_K if q.plural else EVENT_ARTICLES)
+            if q.plural:  # "which conferences took place in March?" and none did: nothing to read
+                return q, []
             q = parse(text, history, periods=False)
         hits = self._search(q, filters, k)
         if q.event:  # when an event took place is in its article's lead

@@ -93,10 +93,12 @@ class Reader:
             msg = compose.REFUSAL_PLACE[lang].format(place=", ".join(places)) if places else compose.REFUSAL[lang]
             return _refuse(q, msg)
         sents, cands = self.score(q, hits, qvec)
-        if not sents:
-            return _refuse(q)
+        if not sents or (q.anchors and not any(s.feats.get("anchors", 0) > 0 for s in sents)):
+            return _refuse(q)  # nothing relevant: no passage names what the question names
         if q.qtype == "yesno":
             return self._yesno(q, sents) or self._closest_or_refuse(q, sents)
+        if q.event and q.period and q.plural:
+            return self._events(q, sents) or self._closest_or_refuse(q, sents, cands)
         if q.plural:
             return self._gather(q, cands) or self._closest_or_refuse(q, sents, cands)
         if cands and cands[0].prob >= self.model.answer_threshold:
@@ -152,6 +154,26 @@ class Reader:
         if not picked:
             return None
         return _compose(q, list(picked.values()), per_sentence=True)
+
+    def _events(self, q: Question, sents: list[Sentence]) -> Draft | None:
+        """"Which festivals took place in June?": retrieval kept the articles whose event falls in
+        the period; each is named by where it happened (its places other than those most articles
+        share), or by its title, and cited by the sentence that dates it."""
+        picked: dict[str, Sentence] = {}
+        for s in sents:
+            if s.hit.doc_id not in picked and s.feats.get("event_date"):
+                picked[s.hit.doc_id] = s
+        if not picked:
+            return None
+        names, cited, lines = [], [], []
+        for n, s in enumerate(picked.values(), 1):
+            places = [p for p in (s.hit.meta.get("provinces") or "").split("|") if p and p not in self.common_places]
+            name = ", ".join(places) or s.hit.meta.get("title") or ""
+            names.append(f"{name} [{n}]")
+            cited.append(Cited(s.hit, s.span, None))
+            lines.append(f"> {s.text.strip()} [{n}]")
+        first = compose.join(names, q.language) + "."
+        return Draft(text="\n\n".join([first, *lines]), cited=cited, outcome="answer")
 
     def _yesno(self, q: Question, sents: list[Sentence]) -> Draft | None:
         """Yes when the best sentence says what the question says (its numbers included); no,

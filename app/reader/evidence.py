@@ -93,7 +93,7 @@ class Evidence:
     def sentences(self, q: Question, hits: list[Hit], qvec: np.ndarray | None) -> list[Sentence]:
         out: list[Sentence] = []
         seen: set[str] = set()
-        for rank, hit in enumerate(hits[:MAX_HITS]):
+        for rank, hit in enumerate(hits if q.plural else hits[:MAX_HITS]):  # a list reads every article
             spans = hit.sentences or [(0, len(hit.text))]
             for i, (a, b) in enumerate(spans):
                 key = hit.text[a:b].strip()
@@ -149,7 +149,10 @@ class Evidence:
             f["relation"] = sum(local[t] for t in rel if t in toks) / rel_total if rel_total else f["lex_local"]
             f["with_title"] = (sum(idf[t] for t in terms if t in toks or t in titles[doc]) / total) if terms else 0.0
             f["pairs"] = len(pairs & {f"{x} {y}" for x, y in zip(syl, syl[1:])}) / len(pairs) if pairs else 0.0
-            f["anchors"] = (sum(f" {a} " in ftext for a in anchors) / len(anchors)) if anchors else 1.0
+            # "Hanoi" is "Hà Nội" folded without its space: names are matched ignoring spaces
+            joined = ftext.replace(" ", "")
+            f["anchors"] = (sum(f" {a} " in ftext or a.replace(" ", "") in joined for a in anchors)
+                            / len(anchors)) if anchors else 1.0
             f["numbers"] = (sum(bool(re.search(rf"(?<![\d.,]){re.escape(n)}(?!\d)", s.text)) for n in q.numbers)
                             / len(q.numbers)) if q.numbers else 1.0
             f["context"] = sum(idf[t] for t in q.context_terms if t in toks) / ctx_total if q.context_terms else 0.0

@@ -85,6 +85,7 @@ NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 EVENT = re.compile(r"\b(hoi nghi|cuoc hop|buoi lam viec|hoi thao|dien dan|su kien|le hoi|le ky ket|le khai mac|"
                    r"giai dau|tran dau|ky thi|conferences?|meetings?|events?|forums?|summits?|ceremony|ceremonies|"
                    r"talks|festivals?|matche?s?|exams?|tournaments?)\b")
+EVENT_WHICH = re.compile(EVENT.pattern[:-3] + r")( \w+){0,3} nao\b|\b(which|what)( of the)?( \w+){0,2} " + EVENT.pattern[2:])
 OCCUR = re.compile(r"\b(dien ra|to chuc|khai mac|duoc hop|hop vao|took place|take place|taken place|takes place|"
                    r"held|hold|happen|happened|happens|convened?|occur(red)?)\b")
 MEET = re.compile(r"\b(meet|met|gap nhau|gap go|hop ban|lam viec voi nhau)\b")
@@ -313,7 +314,8 @@ def parse(text: str, history: list[dict] | None = None, periods: bool = True) ->
         if q.period:  # a constraint on the article, not a number the evidence must repeat
             said = NUMBER.findall(" ".join(q.period_words))
             q.numbers = [n for n in q.numbers if n not in said]
-            q.plural = q.plural or q.place_head  # "hội nghị nào diễn ra vào tháng 6": every one that did
+            # "hội nghị nào diễn ra vào tháng 6", "which matches were played in May": every one that did
+            q.plural = q.plural or q.place_head or bool(EVENT_WHICH.search(f))
             q.anchors = [a for a in q.anchors if a not in q.period_words]  # "June" is not a name here
     return q
 
@@ -402,12 +404,34 @@ def _resolve(q: Question, prev: Question, prev_answer: str) -> None:
             q.anchors = anchors(subject)
             q.context = ""
             return
+    subject = _subject(prev.rewritten)
+    if pronoun and subject:
+        # "How much did they give them?" / "Họ được hỗ trợ bao nhiêu?": the previous subject
+        pat = PRONOUN_EN if q.language == "en" else PRONOUN_VI
+        m = pat.search(fold(q.text))
+        if m:
+            q.rewritten = q.text[:m.start()] + subject + q.text[m.end():]
+            q.provinces = find_provinces(q.rewritten, folded=True)
+
+
+def _subject(text: str) -> str | None:
+    """The named subject of a question: its last run of capitalised words after the first word."""
+    runs = _runs(text)
+    return text[runs[-1][0]:runs[-1][1]] if runs else None
 
 
 def _swap_subject(prev: Question, subject: str) -> str:
     """``prev.rewritten`` with its named subject (its last run of capitalised words after the
     first word) replaced by ``subject``, or with ``subject`` added when it names none."""
     text = prev.rewritten
+    runs = _runs(text)
+    if runs:
+        a, b = runs[-1]
+        return text[:a] + subject + text[b:]
+    return text.rstrip(" ?") + f" ({subject})?"
+
+
+def _runs(text: str) -> list[tuple[int, int]]:
     runs, cur = [], []
     for i, m in enumerate(re.finditer(r"[^\W_][\w-]*", text)):
         if i > 0 and m.group()[:1].isupper():
@@ -418,10 +442,7 @@ def _swap_subject(prev: Question, subject: str) -> str:
         cur = []
     if cur:
         runs.append((cur[0].start(), cur[-1].end()))
-    if runs:
-        a, b = runs[-1]
-        return text[:a] + subject + text[b:]
-    return text.rstrip(" ?") + f" ({subject})?"
+    return runs
 
 
 def _type_phrase(text: str, qtype: str) -> tuple[int, int] | None:

@@ -230,15 +230,20 @@ def run_fit(rows: list[dict], model: ReaderModel, seed: int = 0) -> ReaderModel:
         p_ans, right = oof_cand.get(i, (0.0, False))
         p_sent, sent_right = oof_sent.get(i, (0.0, False))
         outcomes.append((p_ans, right, p_sent, sent_right, row["answerable"]))
-        by_set.setdefault(row["set"], []).append(outcomes[-1])
-    # the lowest bar at which no training set has more than MAX_WRONG of its questions answered
-    # wrongly (out of fold): as many short answers as that promise allows
-    ta = next((t / 100 for t in range(20, 96)
-               if all(sum(1 for o in outs if o[0] >= t / 100 and not o[1]) <= MAX_WRONG * len(outs)
-                      for outs in by_set.values())), 0.95)
+        lang = "en" if parsed[i].language == "en" else "vi"
+        by_set.setdefault((row["set"], lang), []).append(outcomes[-1])
+    # per language, the lowest bar at which no training set has more than MAX_WRONG of its
+    # questions answered wrongly (out of fold): as many short answers as that promise allows
+    bars = {}
+    for lang in ("vi", "en"):
+        groups = [outs for (name, lg), outs in by_set.items() if lg == lang]
+        bars[lang] = next((t / 100 for t in range(20, 96)
+                           if all(sum(1 for o in outs if o[0] >= t / 100 and not o[1]) <= MAX_WRONG * len(outs)
+                                  for outs in groups)), 0.95)
+    ta = bars["vi"]
     tc = max((t / 100 for t in range(5, 96)), key=lambda t: _utility(outcomes, ta, t))
-    print(f"thresholds: answer {ta:.2f}, closest {tc:.2f}; utility {_utility(outcomes, ta, tc):.1f}", flush=True)
-    return ReaderModel(sentence, span, ta, tc)
+    print(f"thresholds: answer {bars['vi']:.2f} (en {bars['en']:.2f}), closest {tc:.2f}", flush=True)
+    return ReaderModel(sentence, span, bars["vi"], bars["en"], tc)
 
 
 def _utility(outcomes, ta: float, tc: float) -> float:

@@ -93,15 +93,17 @@ class Reader:
             msg = compose.REFUSAL_PLACE[lang].format(place=", ".join(places)) if places else compose.REFUSAL[lang]
             return _refuse(q, msg)
         sents, cands = self.score(q, hits, qvec)
-        if not sents or (q.anchors and not any(s.feats.get("anchors", 0) > 0 for s in sents)):
-            return _refuse(q)  # nothing relevant: no passage names what the question names
+        if not sents or (q.language == "vi" and q.anchors and not any(s.feats.get("anchors", 0) > 0 for s in sents)):
+            # nothing relevant: no passage names what the question names (an English question's
+            # names may be written otherwise in Vietnamese, "Warsaw" / "Vác-sa-va": the model weighs it)
+            return _refuse(q)
         if q.qtype == "yesno":
             return self._yesno(q, sents) or self._closest_or_refuse(q, sents)
         if q.event and q.period and q.plural:
             return self._events(q, sents) or self._closest_or_refuse(q, sents, cands)
         if q.plural:
             return self._gather(q, cands) or self._closest_or_refuse(q, sents, cands)
-        if cands and cands[0].prob >= self.model.answer_threshold:
+        if cands and cands[0].prob >= self.model.bar(q.language):
             return _compose(q, self._together(q, cands))
         return self._closest_or_refuse(q, sents, cands)
 
@@ -145,7 +147,7 @@ class Reader:
         """One answer per article: "which provinces received 3 tỷ đồng?"."""
         picked: dict[str, Candidate] = {}
         for c in cands:
-            if c.prob < self.model.answer_threshold:
+            if c.prob < self.model.bar(q.language):
                 break
             doc = c.sentence.hit.doc_id
             if doc in picked or any(fold(c.text) == fold(p.text) for p in picked.values()):
@@ -179,7 +181,7 @@ class Reader:
         """Yes when the best sentence says what the question says (its numbers included); no,
         with what the article says instead, when that sentence gives another number."""
         top = sents[0]
-        if top.prob < self.model.answer_threshold:
+        if top.prob < self.model.bar(q.language):
             return None
         yes, no = {"vi": ("Có", "Không"), "en": ("Yes", "No")}[q.language]
         missing = [n for n in q.numbers if not re.search(rf"(?<![\d.,]){re.escape(n)}(?![\d])", top.text)]

@@ -214,6 +214,8 @@ class Evidence:
                 cand_syl = [w for x, y, w in syl_spans if x >= a and y <= b]
                 if not cand_syl:
                     continue
+                if kind in ("person", "name", "place", "org") and all(w in qsyl for w in cand_syl):
+                    continue  # a name the question gives is not its answer
                 c = Candidate(s, span, kind)
                 mine.append(c)
                 f = c.feats
@@ -393,6 +395,9 @@ def _unit_ok(text: str, span, q: Question) -> bool:
         return False
     words = set(unit.split())
     for form in q.units:  # the counted noun's first syllable ("bao nhiêu người bị thương": người)
+        rate = re.search(r"\bmoi (\w+)", form)  # "đồng mỗi lít": a rate needs its "per" noun near
+        if rate and rate.group(1) not in syllables(text[span[0]:span[1] + 30]):
+            continue
         if form.split()[0] in words or form in unit:
             return True
     return False

@@ -49,13 +49,20 @@ class ReaderModel:
     sentence: Logistic
     span: Logistic
     answer_threshold: float = 0.5  # a candidate at least this likely is given as the short answer
+    answer_threshold_en: float | None = None  # the same for English questions (None: the same bar)
     closest_threshold: float = 0.3  # a sentence at least this likely is quoted as the closest the articles come
     meta: dict = field(default_factory=dict)
 
     def to_json(self) -> dict:
         return {"sentence": self.sentence.to_json(), "span": self.span.to_json(),
-                "answer_threshold": self.answer_threshold, "closest_threshold": self.closest_threshold,
-                "meta": self.meta}
+                "answer_threshold": self.answer_threshold, "answer_threshold_en": self.answer_threshold_en,
+                "closest_threshold": self.closest_threshold, "meta": self.meta}
+
+    def bar(self, language: str) -> float:
+        """The answer threshold for questions in ``language``."""
+        if language == "en" and self.answer_threshold_en is not None:
+            return self.answer_threshold_en
+        return self.answer_threshold
 
 
 def _logistic(d: dict) -> Logistic:
@@ -64,7 +71,7 @@ def _logistic(d: dict) -> Logistic:
 
 def from_json(d: dict) -> ReaderModel:
     return ReaderModel(_logistic(d["sentence"]), _logistic(d["span"]), d.get("answer_threshold", 0.5),
-                       d.get("closest_threshold", 0.3), d.get("meta", {}))
+                       d.get("answer_threshold_en"), d.get("closest_threshold", 0.3), d.get("meta", {}))
 
 
 @lru_cache(maxsize=1)

@@ -278,6 +278,9 @@ def _units(f: str, lang: str) -> list[str]:
         return []
     if m.group(1).split()[0] in ("mot", "moi", "tren"):  # "bao nhiêu một năm": a rate, not a unit
         return []
+    rate = re.search(r"\b(?:bao nhieu|may)\s+(\w+)\s+moi\s+(\w+)", f)
+    if rate:  # "bao nhiêu đồng mỗi lít": the unit and what it is per
+        return [f"{rate.group(1)} moi {rate.group(2)}"]
     words = [w for w in m.group(1).split() if w not in question_words_vi() and w not in UNIT_STOP]
     return [" ".join(words)] if words else []
 

@@ -107,10 +107,16 @@ def surnames() -> frozenset[str]:
     return frozenset(files("app").joinpath("data/surnames.txt").read_text("utf-8").split())
 
 
+@lru_cache(maxsize=1)
+def countries() -> frozenset[str]:
+    lines = files("app.reader").joinpath("data/countries.txt").read_text("utf-8").splitlines()
+    return frozenset(ln.strip() for ln in lines if ln.strip() and not ln.startswith("#"))
+
+
 def _is_person(name: str) -> bool:
     parts = name.split()
     return 2 <= len(parts) <= 5 and parts[0] in surnames() and all(p[:1].isupper() for p in parts) and not (
-        find_provinces(name)
+        find_provinces(name) or name in countries()
     )
 
 
@@ -327,6 +333,10 @@ def places(sentence: str) -> list[tuple[int, int]]:
     for a, b, _ in provinces_in(sentence):
         if not any(x <= a < y for x, y in out):
             out.append((a, b))
+    for name in countries():
+        for m in re.finditer(rf"(?<!\w){re.escape(name)}(?!\w)", sentence):
+            if not any(x <= m.start() < y for x, y in out):
+                out.append(m.span())
     return sorted(out)
 
 

@@ -49,7 +49,8 @@ SPAN_FEATURES = ["sent_logit", "sent_rank", "kind_primary", "kind_person", "kind
                  "en_near", "unit_match", "unit_miss", "money_match", "money_miss", "duration_match", "bare_number",
                  "role_match", "deputy_miss", "event_date", "year_match", "day_form", "share", "local", "nearest",
                  "adjacent", "q_who", "q_when", "q_where", "q_how_many", "q_what", "q_why", "primary_local", "day_miss",
-                 "time_match", "repeats_name", "head_match", "title_held", "title_miss", "lead_in", "lead_out", "lead_gap", "lead_best"]
+                 "time_match", "repeats_name", "head_match", "title_held", "title_miss", "lead_in", "lead_out",
+                 "lead_gap", "lead_best"]
 WRONG_COST = 3.0
 MAX_WRONG = 0.03  # confidently wrong answers allowed per training set (the target is <= 3 %)
 CLOSEST_GAIN = 0.5

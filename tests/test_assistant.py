@@ -137,7 +137,9 @@ def test_a_period_no_event_falls_in_is_refused_and_a_period_of_another_kind_stil
     assert assistant.answer("Hội nghị hợp tác nào diễn ra vào tháng 3?").refused
     # an event the article mentions, not the one it reports: the year is a word of the question
     ans = assistant.answer("Hà Nội sẽ hỗ trợ Hà Tĩnh tổ chức kỷ niệm sự kiện gì vào năm 2020?")
-    assert not ans.refused and "Nguyễn Du" in ans.answer
+    # a what-question: a short answer, or the sentence that holds it quoted (the reader's
+    # "closest" reply), never a refusal
+    assert ans.outcome in ("answer", "closest") and "Nguyễn Du" in ans.answer
 
 
 def test_a_deputy_joined_by_and_is_not_the_secretary(assistant):
@@ -150,7 +152,13 @@ def test_a_deputy_joined_by_and_is_not_the_secretary(assistant):
 
 def test_where_two_leaderships_met_is_where_the_lead_places_the_meeting(assistant):
     ans = assistant.answer("Where did the Hanoi and Ha Tinh leaders meet?")
-    assert ans.answer.startswith("Hà Nội [1]") and ans.citations[0].start == 0
+    assert ans.citations[0].start == 0  # the article's lead, which places the meeting
+    c = ans.citations[0]
+    assert "tại Hà Nội" in c.text[c.sentence_start:c.sentence_end]
+    if ans.outcome == "answer":
+        assert ans.answer.startswith("Hà Nội")
+    else:  # not sure enough for a short answer: the lead quoted, in English words around it
+        assert ans.outcome == "closest" and ans.answer.startswith("The articles don't say this directly")
 
 
 @pytest.mark.parametrize(

@@ -93,9 +93,11 @@ class Reader:
             msg = compose.REFUSAL_PLACE[lang].format(place=", ".join(places)) if places else compose.REFUSAL[lang]
             return _refuse(q, msg)
         sents, cands = self.score(q, hits, qvec)
-        if not sents or (q.language == "vi" and q.anchors and not any(s.feats.get("anchors", 0) > 0 for s in sents)):
+        unnamed = q.anchors and not any(s.feats.get("anchors", 0) > 0 for s in sents)
+        if not sents or (unnamed and (q.language == "vi" or sents[0].prob < self.model.bar(q.language))):
             # nothing relevant: no passage names what the question names (an English question's
-            # names may be written otherwise in Vietnamese, "Warsaw" / "Vác-sa-va": the model weighs it)
+            # names may be written otherwise in Vietnamese, "Warsaw" / "Vác-sa-va": only very
+            # strong evidence is quoted then)
             return _refuse(q)
         if q.qtype == "yesno":
             return self._yesno(q, sents) or self._closest_or_refuse(q, sents)
@@ -146,8 +148,11 @@ class Reader:
     def _gather(self, q: Question, cands: list[Candidate]) -> Draft | None:
         """One answer per article: "which provinces received 3 tỷ đồng?"."""
         picked: dict[str, Candidate] = {}
+        bar = self.model.bar(q.language)
         for c in cands:
-            if c.prob < self.model.bar(q.language):
+            # the first must clear the bar; the next, each from its own article and of the same
+            # kind, half of it (a list is read across articles that each say the same thing)
+            if c.prob < (bar if not picked else LISTED * bar):
                 break
             doc = c.sentence.hit.doc_id
             if doc in picked or any(fold(c.text) == fold(p.text) for p in picked.values()):

@@ -149,7 +149,7 @@ class Evidence:
             f["relation"] = sum(local[t] for t in rel if t in toks) / rel_total if rel_total else f["lex_local"]
             f["with_title"] = (sum(idf[t] for t in terms if t in toks or t in titles[doc]) / total) if terms else 0.0
             f["pairs"] = len(pairs & {f"{x} {y}" for x, y in zip(syl, syl[1:])}) / len(pairs) if pairs else 0.0
-            # "Hanoi" is "Hà Nội" folded without its space: names are matched ignoring spaces
+            # "Danang" is "Đà Nẵng" folded without its space: names are matched ignoring spaces
             joined = ftext.replace(" ", "")
             f["anchors"] = (sum(f" {a} " in ftext or a.replace(" ", "") in joined for a in anchors)
                             / len(anchors)) if anchors else 1.0

@@ -85,7 +85,8 @@ NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 EVENT = re.compile(r"\b(hoi nghi|cuoc hop|buoi lam viec|hoi thao|dien dan|su kien|le hoi|le ky ket|le khai mac|"
                    r"giai dau|tran dau|ky thi|conferences?|meetings?|events?|forums?|summits?|ceremony|ceremonies|"
                    r"talks|festivals?|matche?s?|exams?|tournaments?)\b")
-EVENT_WHICH = re.compile(EVENT.pattern[:-3] + r")( \w+){0,3} nao\b|\b(which|what)( of the)?( \w+){0,2} " + EVENT.pattern[2:])
+EVENT_WHICH = re.compile(EVENT.pattern[:-3] + r")( \w+){0,3} nao\b|"
+                         r"\b(which|what)( of the)?( \w+){0,2} " + EVENT.pattern[2:])
 OCCUR = re.compile(r"\b(dien ra|to chuc|khai mac|duoc hop|hop vao|took place|take place|taken place|takes place|"
                    r"held|hold|happen|happened|happens|convened?|occur(red)?)\b")
 MEET = re.compile(r"\b(meet|met|gap nhau|gap go|hop ban|lam viec voi nhau)\b")

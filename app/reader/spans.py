@@ -96,7 +96,8 @@ def _name_after(sentence: str, at: int, stop: list[tuple[int, int]], digits: boo
         if at + w.start() != end or any(x <= a < y for x, y in stop):
             break
         word = w.group(1)
-        if not (word[:1].isupper() or (digits and word[:1].isdigit()) or word.lower() in also):
+        first = end == at
+        if not (word[:1].isupper() or (digits and first and word[:1].isdigit()) or word.lower() in also):
             break
         end = at + w.end()
     return end

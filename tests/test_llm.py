@@ -132,7 +132,9 @@ def test_marker_beyond_the_passages_is_removed(hits):
     assert len(draft.warnings) == 1 and "[7]" in draft.warnings[0] and "given 3" in draft.warnings[0]
 
 
-@pytest.mark.parametrize("reply", ["Bùi Xuân Hòa chủ trì [7].", "Bùi Xuân Hòa chủ trì hội nghị.", "   "])
+# a reply with no valid marker is cited by its words when a passage holds them (see
+# test_uncited_reply_gets_markers_from_the_passage_holding_its_words); these hold nothing
+@pytest.mark.parametrize("reply", ["Lễ khai mạc ở Đà Lạt [7].", "Lễ khai mạc diễn ra ở Đà Lạt.", "   "])
 def test_no_valid_citation_falls_back_to_extractive(hits, reply):
     with FakeLLMServer([reply]) as server:
         draft = answerer(server).answer("Ai chủ trì?", hits, [], "vi")
@@ -140,6 +142,72 @@ def test_no_valid_citation_falls_back_to_extractive(hits, reply):
     assert draft.text == FirstSentence().answer("", hits, [], "vi").text
     assert any("showing the extractive answer" in w for w in draft.warnings)
     assert ("[7]" in " ".join(draft.warnings)) == ("[7]" in reply)
+
+
+@pytest.mark.parametrize(
+    "reply, expected",
+    [
+        ("Bùi Xuân Hòa chủ trì hội nghị.", "Bùi Xuân Hòa chủ trì hội nghị [1]."),
+        ("Bùi Xuân Hòa chủ trì [7].", "Bùi Xuân Hòa chủ trì [1]."),
+        (
+            "Hà Nội hỗ trợ 3 tỷ đồng.\nBùi Xuân Hòa đồng chủ trì",
+            "Hà Nội hỗ trợ 3 tỷ đồng [1].\nBùi Xuân Hòa đồng chủ trì [2]",
+        ),
+    ],
+)
+def test_uncited_reply_gets_markers_from_the_passage_holding_its_words(hits, reply, expected):
+    with FakeLLMServer([reply]) as server:
+        draft = answerer(server).answer("Ai chủ trì?", hits, [], "vi")
+    assert draft.mode == "llm" and draft.text == expected
+    order = ["c1"] if "3 tỷ" not in reply else ["c2", "c1"]
+    assert [c.hit.chunk_id for c in draft.cited] == order
+    assert any(w.startswith("Citations added by hoidap") for w in draft.warnings)
+
+
+def test_citation_of_a_passage_without_the_claim_is_moved_or_falls_back(hits):
+    with FakeLLMServer(["Hà Nội hỗ trợ tỉnh Thái Nguyên 3 tỷ đồng [1].", "Lễ khai mạc ở Đà Lạt [1]."]) as server:
+        moved = answerer(server).answer("Hà Nội hỗ trợ bao nhiêu?", hits, [], "vi")
+        unsupported = answerer(server).answer("Lễ khai mạc ở đâu?", hits, [], "vi")
+    assert moved.mode == "llm" and moved.text == "Hà Nội hỗ trợ tỉnh Thái Nguyên 3 tỷ đồng [1]."
+    assert [c.hit.chunk_id for c in moved.cited] == ["c2"]
+    assert any("[1] to [3]" in w for w in moved.warnings)
+    assert unsupported.mode == "extractive"
+    assert any("cites no passage that supports it" in w for w in unsupported.warnings)
+
+
+def test_repetition_is_cut(hits):
+    loop = "Bùi Xuân Hòa đồng chủ trì hội nghị [2]. " * 4 + "đồng chủ trì hội nghị " * 5
+    with FakeLLMServer([loop]) as server:
+        draft = answerer(server).answer("Ai chủ trì?", hits, [], "vi")
+    assert draft.text == "Bùi Xuân Hòa đồng chủ trì hội nghị [1]. đồng chủ trì hội nghị"
+    assert "Cut repeated text from the LLM answer." in draft.warnings
+
+
+@pytest.mark.parametrize(
+    "reply, language",
+    [
+        ("The conference was co-chaired by Nguyễn Thị Bích Ngọc and Bùi Xuân Hòa [2].", "vi"),
+        ("Hội nghị do Nguyễn Thị Bích Ngọc và Bùi Xuân Hòa đồng chủ trì, có lãnh đạo của các sở [2].", "en"),
+    ],
+)
+def test_a_reply_in_the_other_language_falls_back(hits, reply, language):
+    with FakeLLMServer([reply, reply]) as server:
+        draft = answerer(server).answer("Ai chủ trì?", hits, [], language)
+        same = answerer(server).answer("Ai chủ trì?", hits, [], "en" if language == "vi" else "vi")
+    assert draft.mode == "extractive"
+    assert any("did not answer in" in w for w in draft.warnings)
+    assert same.mode == "llm"  # the same reply is fine for a question in its language
+
+
+def test_the_llm_reads_only_the_best_passages_when_limited(hits):
+    with FakeLLMServer(["Bùi Xuân Hòa đồng chủ trì hội nghị [2]. Hà Nội hỗ trợ 3 tỷ đồng [3]."]) as server:
+        settings = get_settings(HOIDAP_LLM=f"openai:m@{server.openai_url}", HOIDAP_LLM_PASSAGES=2)
+        draft = make_llm_answerer(settings, FirstSentence()).answer("Ai?", hits, [], "vi")
+        (body,) = server.bodies()
+    user = body["messages"][-1]["content"]
+    assert '<passage id="2">' in user and '<passage id="3">' not in user
+    assert draft.text == "Bùi Xuân Hòa đồng chủ trì hội nghị [1]. Hà Nội hỗ trợ 3 tỷ đồng."
+    assert "[3]" in draft.warnings[0] and "given 2" in draft.warnings[0]
 
 
 def test_prompt_injection_in_a_passage_does_not_touch_the_system_prompt(hits):

@@ -286,7 +286,9 @@ class LLMAnswerer:
         if wrong_language(body, _lang(language)):
             note = f"the LLM did not answer in {LANGUAGE_NAMES[_lang(language)]}, the question's language"
             return self._fall_back(question, hits, history, language, note, warnings)
-        grounded = ground(restore_numbers(checked) if checked.order else body, [h.text for h in shown])
+        grounded = ground(
+            restore_numbers(checked) if checked.order else body, [h.text for h in shown], _lang(language)
+        )
         if not grounded.supported:
             note = (
                 "the LLM answer cites no passage that supports it" if checked.order

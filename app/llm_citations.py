@@ -154,20 +154,37 @@ def _content(text: str) -> dict[str, float]:
     }
 
 
-def support(claim: str, passage: str) -> float:
-    """Share of the claim's content words found in the passage (0..1).
+def support(claim: str, passage: str, language: str = "vi") -> float:
+    """How much of the claim the passage holds, 0..1.
 
-    A word matches as written (``hồ`` is not ``hộ``); a word written without diacritics also
-    matches its folded form, since people and some models drop them.
+    A word matches as written (``hồ`` is not ``hộ``); one written without diacritics also
+    matches its folded form, since people and some models drop them. Vietnamese syllables
+    are few and shared by many words, so for a Vietnamese claim the share of its word pairs
+    found side by side in the passage counts half: "giám đốc sở" in a passage does not
+    support "Ông Nguyễn B là giám đốc sở". An English claim paraphrases a Vietnamese passage,
+    so only its words (names and figures, mostly) can be matched.
     """
     wanted = _content(claim)
     total = sum(wanted.values())
     if not total:
         return 0.0
-    exact = set(_words(passage))
+    words = _words(passage)
+    exact = set(words)
     folded = {fold(w) for w in exact}
-    shared = sum(weight for w, weight in wanted.items() if w in exact or (w == fold(w) and w in folded))
-    return shared / total
+
+    def found(w: str, exact: set, folded: set) -> bool:
+        return w in exact or (w == fold(w) and w in folded)
+
+    unigram = sum(weight for w, weight in wanted.items() if found(w, exact, folded)) / total
+    if language == "en":
+        return unigram
+    claim_words = _words(claim)
+    pairs = {f"{a} {b}" for a, b in zip(claim_words, claim_words[1:]) if a not in _STOPWORDS or b not in _STOPWORDS}
+    if not pairs:
+        return unigram
+    have = {f"{a} {b}" for a, b in zip(words, words[1:])}
+    have_folded = {fold(p) for p in have}
+    return (unigram + sum(found(p, have, have_folded) for p in pairs) / len(pairs)) / 2
 
 
 def _pieces(text: str) -> list[str]:
@@ -201,7 +218,7 @@ class Grounding:
     unsupported: int = 0  # cited sentences no passage supports
 
 
-def ground(text: str, passages: list[str]) -> Grounding:
+def ground(text: str, passages: list[str], language: str = "vi") -> Grounding:
     """Check each sentence's [n] against the passages' words; cite an answer that cites nothing.
 
     A sentence citing passages that do not hold its words is re-pointed at the passage that
@@ -219,7 +236,7 @@ def ground(text: str, passages: list[str]) -> Grounding:
         claim = " ".join(_MARKER.sub("", sentence).split())
         if not claim or (cites and not numbers):
             continue
-        scores = [support(claim, p) for p in passages]
+        scores = [support(claim, p, language) for p in passages]
         best = max(range(len(passages)), key=scores.__getitem__) + 1 if passages else 0
         if numbers and any(scores[n - 1] >= SUPPORT for n in numbers):
             result.supported += 1
@@ -267,15 +284,23 @@ _VI_WORDS = frozenset("và là của các những một cho với trong được
 _EN_WORDS = frozenset("the is are was were of and to in for with that this on by from it be has have".split())
 
 
-def wrong_language(text: str, language: str) -> bool:
-    """Whether a reply is plainly in the other language: its function words are the other's.
+def _vietnamese(word: str) -> bool:
+    return fold(word) != word or "đ" in word
 
-    Names, places and figures copied from Vietnamese passages say nothing (an English answer
-    keeps them), so only function words count, and only when there are a few of them.
+
+def wrong_language(text: str, language: str) -> bool:
+    """Whether a reply is plainly in the other language.
+
+    Names, places and figures copied from Vietnamese passages say little (an English answer
+    keeps them), so function words decide, and for an English question, a reply with none of
+    its function words that is mostly Vietnamese syllables (a quoted passage) is Vietnamese.
     """
     words = _words(_MARKER.sub("", text))
     vi = sum(w in _VI_WORDS for w in words)
     en = sum(w in _EN_WORDS for w in words)
     if language == "en":
-        return vi >= 3 and en == 0
+        # lower-case Vietnamese syllables: words of a sentence, not the capitalised names it cites
+        cased = _WORD.findall(unicodedata.normalize("NFC", _MARKER.sub("", text)))
+        accented = sum(w[:1].islower() and _vietnamese(w) for w in cased)
+        return en == 0 and (vi >= 2 or (len(words) >= 6 and accented >= len(words) / 3))
     return en >= 3 and vi == 0

@@ -188,6 +188,7 @@ def test_repetition_is_cut(hits):
     [
         ("The conference was co-chaired by Nguyễn Thị Bích Ngọc and Bùi Xuân Hòa [2].", "vi"),
         ("Hội nghị do Nguyễn Thị Bích Ngọc và Bùi Xuân Hòa đồng chủ trì, có lãnh đạo của các sở [2].", "en"),
+        ("Chủ tịch HĐND tỉnh Thái Nguyên Bùi Xuân Hòa đồng chủ trì hội nghị [2].", "en"),  # a quote
     ],
 )
 def test_a_reply_in_the_other_language_falls_back(hits, reply, language):
@@ -197,6 +198,15 @@ def test_a_reply_in_the_other_language_falls_back(hits, reply, language):
     assert draft.mode == "extractive"
     assert any("did not answer in" in w for w in draft.warnings)
     assert same.mode == "llm"  # the same reply is fine for a question in its language
+
+
+def test_an_english_answer_may_be_names_and_figures_only():
+    from app.llm_citations import wrong_language
+
+    assert not wrong_language("Nguyễn Thị Bích Ngọc, Bùi Xuân Hòa [1].", "en")
+    assert not wrong_language("3 tỷ đồng [1].", "en")
+    assert not wrong_language("Nguyễn Thị Bích Ngọc and Bùi Xuân Hòa co-chaired the conference [1].", "en")
+    assert not wrong_language("Hội nghị tổ chức ở Thái Nguyên [1].", "vi")
 
 
 def test_the_llm_reads_only_the_best_passages_when_limited(hits):

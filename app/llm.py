@@ -283,11 +283,14 @@ class LLMAnswerer:
         body = checked.text.replace(NO_ANSWER, "").strip()
         if not body:
             return self._fall_back(question, hits, history, language, "the LLM answer was empty", warnings)
+        if not re.search(r"\w", _ANY_MARKER.sub("", body)):  # a bare "[1]": small models do this
+            note = "the LLM wrote only a citation marker, no answer"
+            return self._fall_back(question, hits, history, language, note, warnings)
         if wrong_language(body, _lang(language)):
             note = f"the LLM did not answer in {LANGUAGE_NAMES[_lang(language)]}, the question's language"
             return self._fall_back(question, hits, history, language, note, warnings)
         grounded = ground(
-            restore_numbers(checked) if checked.order else body, [h.text for h in shown], _lang(language)
+            restore_numbers(checked) if checked.order else body, [h.text for h in shown], _lang(language), question
         )
         if not grounded.supported:
             note = (

@@ -145,16 +145,16 @@ def _words(text: str) -> list[str]:
     return _WORD.findall(unicodedata.normalize("NFC", text.casefold()))
 
 
-def _content(text: str) -> dict[str, float]:
+def _content(text: str, ignore: frozenset[str] = frozenset()) -> dict[str, float]:
     """A claim's content words (casefolded, diacritics kept) with figures weighted up."""
     return {
         w: (2.0 if any(c.isdigit() for c in w) else 1.0)
         for w in _words(text)
-        if (len(w) > 1 or w.isdigit()) and w not in _STOPWORDS
+        if (len(w) > 1 or w.isdigit()) and w not in _STOPWORDS and w not in ignore
     }
 
 
-def support(claim: str, passage: str, language: str = "vi") -> float:
+def support(claim: str, passage: str, language: str = "vi", question: str = "") -> float:
     """How much of the claim the passage holds, 0..1.
 
     A word matches as written (``hồ`` is not ``hộ``); one written without diacritics also
@@ -162,9 +162,11 @@ def support(claim: str, passage: str, language: str = "vi") -> float:
     are few and shared by many words, so for a Vietnamese claim the share of its word pairs
     found side by side in the passage counts half: "giám đốc sở" in a passage does not
     support "Ông Nguyễn B là giám đốc sở". An English claim paraphrases a Vietnamese passage,
-    so only its words (names and figures, mostly) can be matched.
+    so only its words (names and figures, mostly) can be matched. Words of the ``question``
+    do not count: a reply restating the question answers nothing, whatever passage holds it.
     """
-    wanted = _content(claim)
+    ignore = frozenset(_words(question))
+    wanted = _content(claim, ignore)
     total = sum(wanted.values())
     if not total:
         return 0.0
@@ -179,7 +181,10 @@ def support(claim: str, passage: str, language: str = "vi") -> float:
     if language == "en":
         return unigram
     claim_words = _words(claim)
-    pairs = {f"{a} {b}" for a, b in zip(claim_words, claim_words[1:]) if a not in _STOPWORDS or b not in _STOPWORDS}
+    pairs = {
+        f"{a} {b}" for a, b in zip(claim_words, claim_words[1:])
+        if (a not in _STOPWORDS or b not in _STOPWORDS) and (a not in ignore or b not in ignore)
+    }
     if not pairs:
         return unigram
     have = {f"{a} {b}" for a, b in zip(words, words[1:])}
@@ -218,7 +223,7 @@ class Grounding:
     unsupported: int = 0  # cited sentences no passage supports
 
 
-def ground(text: str, passages: list[str], language: str = "vi") -> Grounding:
+def ground(text: str, passages: list[str], language: str = "vi", question: str = "") -> Grounding:
     """Check each sentence's [n] against the passages' words; cite an answer that cites nothing.
 
     A sentence citing passages that do not hold its words is re-pointed at the passage that
@@ -236,7 +241,7 @@ def ground(text: str, passages: list[str], language: str = "vi") -> Grounding:
         claim = " ".join(_MARKER.sub("", sentence).split())
         if not claim or (cites and not numbers):
             continue
-        scores = [support(claim, p, language) for p in passages]
+        scores = [support(claim, p, language, question) for p in passages]
         best = max(range(len(passages)), key=scores.__getitem__) + 1 if passages else 0
         if numbers and any(scores[n - 1] >= SUPPORT for n in numbers):
             result.supported += 1

@@ -134,7 +134,7 @@ def test_marker_beyond_the_passages_is_removed(hits):
 
 # a reply with no valid marker is cited by its words when a passage holds them (see
 # test_uncited_reply_gets_markers_from_the_passage_holding_its_words); these hold nothing
-@pytest.mark.parametrize("reply", ["Lễ khai mạc ở Đà Lạt [7].", "Lễ khai mạc diễn ra ở Đà Lạt.", "   "])
+@pytest.mark.parametrize("reply", ["Lễ khai mạc ở Đà Lạt [7].", "Lễ khai mạc diễn ra ở Đà Lạt.", "   ", "[1]", "[2]."])
 def test_no_valid_citation_falls_back_to_extractive(hits, reply):
     with FakeLLMServer([reply]) as server:
         draft = answerer(server).answer("Ai chủ trì?", hits, [], "vi")
@@ -173,6 +173,15 @@ def test_citation_of_a_passage_without_the_claim_is_moved_or_falls_back(hits):
     assert any("[1] to [3]" in w for w in moved.warnings)
     assert unsupported.mode == "extractive"
     assert any("cites no passage that supports it" in w for w in unsupported.warnings)
+
+
+def test_a_reply_restating_the_question_is_no_answer(hits):
+    question = "Thành phố Hà Nội hỗ trợ tỉnh Thái Nguyên bao nhiêu tiền?"
+    with FakeLLMServer([question + " [3]", "Thành phố Hà Nội hỗ trợ tỉnh Thái Nguyên 3 tỷ đồng [3]."]) as server:
+        echo = answerer(server).answer(question, hits, [], "vi")
+        answer = answerer(server).answer(question, hits, [], "vi")
+    assert echo.mode == "extractive" and any("supports it" in w for w in echo.warnings)
+    assert answer.mode == "llm" and answer.text == "Thành phố Hà Nội hỗ trợ tỉnh Thái Nguyên 3 tỷ đồng [1]."
 
 
 def test_repetition_is_cut(hits):

@@ -202,7 +202,7 @@ class LocalServer:
             raise MissingExtra("xllamacpp", "local") from e
         params = xllamacpp.CommonParams()
         params.model.path = str(model)
-        params.model_alias = label
+        params.model_alias = {label}  # the model name the server lists and answers to
         params.hostnames = ["127.0.0.1"]
         params.port = 0  # a free one, chosen by the server
         params.n_ctx = context

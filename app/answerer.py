@@ -27,6 +27,7 @@ class Draft:
     question_type: str | None = None
     warnings: list[str] = field(default_factory=list)
     mode: str = "extractive"
+    answerer: str | None = None  # who wrote it, for display: "local:qwen2.5-coder-0.5b", "openai:<model>"
 
 
 class Answerer(Protocol):

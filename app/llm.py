@@ -279,7 +279,7 @@ class LLMAnswerer:
             warnings.append("Cut repeated text from the LLM answer.")
         sentinel_first = text.lstrip("*_`'\" ").startswith(NO_ANSWER)
         if sentinel_first or (NO_ANSWER in text and not checked.order):
-            return Draft(REFUSAL[_lang(language)], refused=True, warnings=warnings, mode="llm")
+            return Draft(REFUSAL[_lang(language)], refused=True, warnings=warnings, mode="llm", answerer=self.label)
         body = checked.text.replace(NO_ANSWER, "").strip()
         if not body:
             return self._fall_back(question, hits, history, language, "the LLM answer was empty", warnings)
@@ -314,7 +314,8 @@ class LLMAnswerer:
             hit = shown[index]
             claims = checked.claims.get(number) or [checked.text]
             cited.append(Cited(hit, sentence=best_sentence(hit, claims)))
-        return Draft(checked.text.replace(NO_ANSWER, "").strip(), cited, warnings=warnings, mode="llm")
+        text = checked.text.replace(NO_ANSWER, "").strip()
+        return Draft(text, cited, warnings=warnings, mode="llm", answerer=self.label)
 
     def _fall_back(
         self,

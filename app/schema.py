@@ -44,6 +44,7 @@ class Answer(BaseModel):
     rewritten_question: str | None = None
     question_type: str | None = None
     mode: str = "extractive"  # or "llm"
+    answerer: str | None = None  # the LLM that wrote an "llm" answer, e.g. "local:qwen2.5-coder-0.5b"
     warnings: list[str] = Field(default_factory=list)
 
     def to_json(self) -> dict:

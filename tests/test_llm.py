@@ -97,6 +97,7 @@ def test_cited_answer(hits, backend):
         path = "/v1/chat/completions" if backend == "openai" else "/api/chat"
         (body,) = server.bodies(path)
     assert draft.mode == "llm" and not draft.refused and draft.warnings == []
+    assert draft.answerer == f"{backend}:test-model"
     assert draft.text == "Nguyễn Thị Bích Ngọc và Bùi Xuân Hòa đồng chủ trì hội nghị [1]."
     assert [c.hit.chunk_id for c in draft.cited] == ["c1"]
     start, end = draft.cited[0].sentence

@@ -484,3 +484,24 @@ def test_assistant_answers_with_the_llm_and_valid_citations(sample_settings, sam
     assert citation.path.endswith("ha-noi-thai-nguyen-hoi-nghi-hop-tac.txt")
     sentence = citation.text[citation.sentence_start : citation.sentence_end]
     assert "Bùi Xuân Hòa" in sentence and "đồng chủ trì" in sentence
+
+
+@pytest.mark.slow
+def test_eval_runs_the_llm_beside_the_extractive_answerer(sample_settings, sample_store):
+    from eval.dataset import load
+    from eval.runner import run_gold
+    from eval.systems import make_systems, validate
+
+    assert "llm" not in validate(None)  # a model is run only when asked for
+    items = [i for i in load(None) if i.id == "thai-nguyen-who-chair-vi"]
+    with FakeLLMServer(_reading_llm) as server:
+        settings = sample_settings.model_copy(update={"llm": f"openai:test-model@{server.openai_url}"})
+        systems = make_systems(settings, sample_store, validate(["hybrid", "llm"]))
+        assert systems["hybrid"].assistant.llm is None  # the extractive twin stays extractive
+        res = run_gold(items, systems, progress=False)
+    by_system = {o["system"]: o for o in res["outcomes"]}
+    assert by_system["llm"]["answer"].startswith("Bà Nguyễn Thị Bích Ngọc và ông Bùi Xuân Hòa đồng chủ trì")
+    assert by_system["llm"]["correct"] and by_system["hybrid"]["correct"]
+    llm = res["summaries"]["llm"]
+    assert llm["accuracy"] == 1.0 and llm["citation_support"] == 1.0 and llm["latency_ms"]["answer"]["p50"] > 0
+    assert "answers by openai:test-model" in llm["notes"] and "LLM answered: 1" in llm["notes"]

@@ -137,7 +137,7 @@ def make_llm_answerer(settings: Settings, fallback: Answerer) -> LLMAnswerer:
     if is_local(settings.llm):
         server = local_server(settings)  # the same client path as any OpenAI-compatible server
         spec = LLMSpec("openai", server.label, server.base_url)
-        llm = build_llm(spec, timeout=settings.llm_timeout, max_tokens=LOCAL_ANSWER_TOKENS)
+        llm = build_llm(spec, settings.llm_timeout, api_key=server.api_key, max_tokens=LOCAL_ANSWER_TOKENS)
         passages = settings.llm_passages or LOCAL_PASSAGES
         return LLMAnswerer(llm, fallback, label=f"local:{server.label}", max_passages=passages)
     spec = parse_llm_spec(settings.llm)

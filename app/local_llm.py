@@ -21,6 +21,7 @@ import atexit
 import hashlib
 import logging
 import os
+import secrets
 import threading
 import time
 from dataclasses import dataclass
@@ -210,6 +211,9 @@ class LocalServer:
         params.cpuparams.n_threads = threads
         params.cpuparams_batch.n_threads = threads
         params.verbosity = 1  # warnings and errors, not a line per token batch
+        # loopback is shared by every user of the machine: only this process holds the key
+        self.api_key = secrets.token_urlsafe(24)
+        params.api_keys = [self.api_key]
         t0 = time.perf_counter()
         try:
             self._server = xllamacpp.Server(params)

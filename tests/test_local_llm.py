@@ -123,8 +123,12 @@ def test_server_speaks_the_openai_api_on_loopback(server):
     import httpx
 
     assert re.fullmatch(r"http://127\.0\.0\.1:\d+/v1", server.base_url)
-    models = httpx.get(server.base_url + "/models", timeout=10).json()
+    key = {"Authorization": f"Bearer {server.api_key}"}
+    models = httpx.get(server.base_url + "/models", headers=key, timeout=10).json()
     assert MODEL in {m["id"] for m in models["data"]}
+    # other users of the machine reach loopback too: without the process's key, no answers
+    chat = {"model": MODEL, "messages": [{"role": "user", "content": "hi"}], "max_tokens": 1}
+    assert httpx.post(server.base_url + "/chat/completions", json=chat, timeout=10).status_code == 401
 
 
 def test_one_server_per_model_and_configuration(settings, server):
@@ -206,3 +210,11 @@ def test_a_server_slower_than_the_timeout_falls_back_with_a_note(settings, serve
     started = time.perf_counter()
     answer = make_llm_answerer(settings, FirstSentence()).answer(question, hits, [], language)
     assert answer.mode in ("llm", "extractive") and time.perf_counter() - started < 60
+
+
+def test_stopping_frees_the_model_and_the_port(settings, server):
+    import httpx
+
+    local_llm.stop_all()
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(server.base_url + "/models", timeout=5)

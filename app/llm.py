@@ -279,7 +279,7 @@ class LLMAnswerer:
             warnings.append("Cut repeated text from the LLM answer.")
         sentinel_first = text.lstrip("*_`'\" ").startswith(NO_ANSWER)
         if sentinel_first or (NO_ANSWER in text and not checked.order):
-            return Draft(REFUSAL[_lang(language)], refused=True, warnings=warnings, mode="llm", answerer=self.label)
+            return self._refusal(question, hits, history, language, warnings)
         body = checked.text.replace(NO_ANSWER, "").strip()
         if not body:
             return self._fall_back(question, hits, history, language, "the LLM answer was empty", warnings)
@@ -316,6 +316,18 @@ class LLMAnswerer:
             cited.append(Cited(hit, sentence=best_sentence(hit, claims)))
         text = checked.text.replace(NO_ANSWER, "").strip()
         return Draft(text, cited, warnings=warnings, mode="llm", answerer=self.label)
+
+    def _refusal(self, question: str, hits: list[Hit], history: list[dict], language: str, warnings: list[str]):
+        """The LLM found no answer. It may have read only the best few passages, and a small
+        model refuses what it fails to read: if the extractive answerer, reading every passage,
+        does find an answer, that answer is shown, with a note; else the LLM's refusal."""
+        draft = self.fallback.answer(question, hits, history, language)
+        if draft.refused:
+            return Draft(REFUSAL[_lang(language)], refused=True, warnings=warnings, mode="llm", answerer=self.label)
+        note = (f"LLM ({self.label}) found no answer in the {len(self.shown(hits))} passages it read; "
+                "showing the extractive answer instead.")
+        draft.warnings = [*warnings, note, *draft.warnings]
+        return draft
 
     def _fall_back(
         self,

@@ -76,10 +76,19 @@ class FirstSentence:
         return Draft(f"{hits[0].text[start:end]} [1]", [Cited(hits[0], sentence=(start, end))])
 
 
-def answerer(server: FakeLLMServer, backend: str = "openai", timeout: float = 5.0) -> LLMAnswerer:
+class Refuses:
+    """An extractive answerer that finds no answer either."""
+
+    name = "extractive"
+
+    def answer(self, question: str, hits: list[Hit], history: list[dict], language: str) -> Draft:
+        return Draft("no answer", refused=True)
+
+
+def answerer(server: FakeLLMServer, backend: str = "openai", timeout: float = 5.0, fallback=None) -> LLMAnswerer:
     url = server.openai_url if backend == "openai" else server.url
     settings = get_settings(HOIDAP_LLM=f"{backend}:test-model@{url}", HOIDAP_LLM_TIMEOUT=timeout)
-    return make_llm_answerer(settings, FirstSentence())
+    return make_llm_answerer(settings, fallback or FirstSentence())
 
 
 def system_prompt(language: str) -> str:
@@ -272,7 +281,7 @@ def test_stream_yields_deltas_then_a_final_draft(hits, backend):
 
 def test_stream_refusal_never_shows_the_sentinel(hits):
     with FakeLLMServer([Reply(chunks=["NO_", "ANS", "WER"])]) as server:
-        items = list(answerer(server).stream("Who won the 2018 World Cup?", hits, [], "en"))
+        items = list(answerer(server, fallback=Refuses()).stream("Who won the 2018 World Cup?", hits, [], "en"))
     assert len(items) == 1 and items[0].refused and items[0].text == REFUSAL["en"]
 
 
@@ -329,10 +338,21 @@ def test_connection_refused_falls_back(hits):
 @pytest.mark.parametrize("reply", ["NO_ANSWER", " **NO_ANSWER**\n", "NO_ANSWER. The passages are about Hanoi."])
 def test_no_answer_sentinel_is_a_refusal_in_the_questions_language(hits, language, reply):
     with FakeLLMServer([reply]) as server:
-        draft = answerer(server).answer("Ai vô địch World Cup 2018?", hits, [], language)
+        draft = answerer(server, fallback=Refuses()).answer("Ai vô địch World Cup 2018?", hits, [], language)
     assert draft.refused and draft.mode == "llm" and draft.cited == []
     assert draft.text == REFUSAL[language]
     assert REFUSAL["vi"] != REFUSAL["en"]
+
+
+def test_an_llm_refusal_gives_way_to_an_extractive_answer(hits):
+    with FakeLLMServer(["NO_ANSWER"]) as server:
+        settings = get_settings(HOIDAP_LLM=f"openai:m@{server.openai_url}", HOIDAP_LLM_PASSAGES=2)
+        draft = make_llm_answerer(settings, FirstSentence()).answer("Ai chủ trì?", hits, [], "vi")
+    assert not draft.refused and draft.mode == "extractive"
+    assert draft.text == FirstSentence().answer("", hits, [], "vi").text
+    assert "LLM (openai:m) found no answer in the 2 passages it read; showing the extractive answer instead." in (
+        draft.warnings
+    )
 
 
 def test_no_hits_skip_the_llm(hits):

@@ -237,6 +237,9 @@ def ground(text: str, passages: list[str], language: str = "vi", question: str =
     result = Grounding("")
     for i in range(0, len(pieces), 2):
         sentence = pieces[i]
+        opening = _OPENING_MARKERS.match(sentence)
+        if opening and sentence[opening.end() :].strip():  # "[1] Answer." reads "Answer [1]."
+            sentence = pieces[i] = _cite(sentence[opening.end() :], opening.group(1).strip())
         numbers = _numbers(sentence)
         claim = " ".join(_MARKER.sub("", sentence).split())
         if not claim or (cites and not numbers):
@@ -260,11 +263,15 @@ def ground(text: str, passages: list[str], language: str = "vi", question: str =
     return result
 
 
-def _cite(sentence: str, number: int) -> str:
-    """Put ``[number]`` at the end of the sentence, before its closing punctuation."""
+_OPENING_MARKERS = re.compile(r"^\s*((?:\[\s*\d+(?:\s*[,;]\s*\d+)*\s*\]\s*)+)")
+
+
+def _cite(sentence: str, marker: int | str) -> str:
+    """Put ``[marker]`` (or a run of markers) at the end of the sentence, before its closing punctuation."""
     body = sentence.rstrip()
     end = re.search(r"[.!?…:;,]*$", body).start()
-    return f"{body[:end].rstrip()} [{number}]{body[end:]}"
+    run = marker if isinstance(marker, str) else f"[{marker}]"
+    return f"{body[:end].rstrip()} {run}{body[end:]}"
 
 
 def cut_repetition(text: str) -> tuple[str, bool]:

@@ -194,6 +194,14 @@ def test_a_reply_restating_the_question_is_no_answer(hits):
     assert answer.mode == "llm" and answer.text == "Thành phố Hà Nội hỗ trợ tỉnh Thái Nguyên 3 tỷ đồng [1]."
 
 
+def test_a_marker_opening_the_answer_moves_to_the_end_of_its_sentence(hits):
+    reply = "[2] Bùi Xuân Hòa đồng chủ trì hội nghị.\n[3][1] Hà Nội hỗ trợ 3 tỷ đồng"
+    with FakeLLMServer([reply]) as server:
+        draft = answerer(server).answer("Ai chủ trì?", hits, [], "vi")
+    assert draft.text == "Bùi Xuân Hòa đồng chủ trì hội nghị [1].\nHà Nội hỗ trợ 3 tỷ đồng [2][3]"
+    assert [c.hit.chunk_id for c in draft.cited] == ["c1", "c2", "c0"]
+
+
 def test_repetition_is_cut(hits):
     loop = "Bùi Xuân Hòa đồng chủ trì hội nghị [2]. " * 4 + "đồng chủ trì hội nghị " * 5
     with FakeLLMServer([loop]) as server:

@@ -61,6 +61,8 @@ class LLMSystem(System):
         if fell_back:
             reason = re.sub(r"^.* not used: |; showing the extractive answer instead\.$", "", fell_back)
             self.outcomes[f"fallback ({reason})"] += 1
+        elif any(" found no answer in the " in w for w in ans.warnings):
+            self.outcomes["LLM refused, extractive answer shown"] += 1
         else:
             self.outcomes["LLM refused" if ans.refused else "LLM answered"] += 1
         if any(w.startswith(("Citations added", "Citation moved")) for w in ans.warnings):

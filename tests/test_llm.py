@@ -535,6 +535,24 @@ def test_eval_runs_the_llm_beside_the_extractive_answerer(sample_settings, sampl
     assert "answers by openai:test-model" in llm["notes"] and "LLM answered: 1" in llm["notes"]
 
 
+def test_eval_counts_an_llm_refusal_that_gave_way_apart():
+    from app.schema import Answer
+    from eval.systems import LLMSystem
+
+    warning = "LLM (local:m) found no answer in the 3 passages it read; showing the extractive answer instead."
+    replies = iter([Answer(question="q", answer="a [1]", language="vi", refused=False, warnings=[warning]),
+                    Answer(question="q", answer="a [1]", language="vi", refused=False)])
+
+    class Scripted:
+        def answer(self, question, history=None):
+            return next(replies)
+
+    system = LLMSystem("llm", Scripted(), lambda q, h: [], about="about")
+    system.answer("q")
+    system.answer("q")
+    assert system.notes == "about; LLM refused, extractive answer shown: 1, LLM answered: 1"
+
+
 def test_a_local_model_not_installed_says_how_to_install_it(tmp_path):
     from app.local_llm import ModelPack, assemble, resolve_model
 

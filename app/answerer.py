@@ -29,6 +29,7 @@ class Draft:
     mode: str = "extractive"
     # "answer": a short answer; "closest": no answer, the nearest sentence quoted; "refused"
     outcome: str = ""
+    answerer: str | None = None  # who wrote it, for display: "local:qwen2.5-coder-0.5b", "openai:<model>"
 
 
 class Answerer(Protocol):

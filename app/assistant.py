@@ -177,7 +177,7 @@ class Assistant:
             ),
             rewritten_question=q.rewritten if q.rewritten != text else None,
             question_type=draft.question_type or q.qtype, mode=draft.mode, warnings=draft.warnings,
-            outcome=draft.outcome or ("refused" if draft.refused else "answer"),
+            outcome=draft.outcome or ("refused" if draft.refused else "answer"), answerer=draft.answerer,
         )
 
 

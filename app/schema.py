@@ -47,6 +47,7 @@ class Answer(BaseModel):
     # "answer" (a short answer), "closest" (no answer; the nearest sentence is quoted for the
     # reader to judge, and ``refused`` is true), or "refused"
     outcome: str = "answer"
+    answerer: str | None = None  # the LLM that wrote an "llm" answer, e.g. "local:qwen2.5-coder-0.5b"
     warnings: list[str] = Field(default_factory=list)
 
     def to_json(self) -> dict:

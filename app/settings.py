@@ -35,10 +35,18 @@ class Settings(BaseSettings):
     top_k: int = Field(5, validation_alias="HOIDAP_TOP_K", ge=1, le=50)
     max_file_mb: float = Field(20, validation_alias="HOIDAP_MAX_FILE_MB", gt=0)  # larger files: skipped unread
 
-    # answering: unset = extractive. "openai:<model>@<base_url>" or "ollama:<model>@<base_url>"
+    # answering: unset = extractive. "openai:<model>@<base_url>" or "ollama:<model>@<base_url>",
+    # or "local" / "local:<name>" / "local:/path/model.gguf" (llama.cpp started by hoidap itself)
     llm: str | None = Field(None, validation_alias="HOIDAP_LLM")
     llm_api_key: str | None = Field(None, validation_alias="HOIDAP_LLM_API_KEY")
-    llm_timeout: float = Field(60.0, validation_alias="HOIDAP_LLM_TIMEOUT")
+    llm_timeout: float = Field(60.0, validation_alias="HOIDAP_LLM_TIMEOUT", gt=0)
+    # passages the LLM reads (the best ones); unset = all retrieved, or 3 for a local model,
+    # whose prompt reading on one CPU thread costs ~30 ms a token
+    llm_passages: int | None = Field(None, validation_alias="HOIDAP_LLM_PASSAGES", ge=1, le=50)
+    # the local model: threads, context size (tokens), where the assembled model file is kept
+    llm_threads: int = Field(1, validation_alias="HOIDAP_LLM_THREADS", ge=1, le=256)
+    llm_context: int = Field(4096, validation_alias="HOIDAP_LLM_CONTEXT", ge=512, le=131072)
+    llm_cache: Path | None = Field(None, validation_alias="HOIDAP_LLM_CACHE")  # default <HOIDAP_HOME>/models
 
     # slack
     slack_bot_token: str | None = Field(None, validation_alias="SLACK_BOT_TOKEN")

@@ -258,7 +258,8 @@ def main(
     if squad is not None:
         from eval.squad import run_squad
 
-        results["squad"] = run_squad(settings, Path(squad), [n for n in names if n != "llamaindex"] or ["hybrid"],
+        readers = [n for n in names if n not in ("llamaindex", "llm")] or ["hybrid"]
+        results["squad"] = run_squad(settings, Path(squad), readers,
                                      limit, progress=progress, split=split)
     results["peak_rss_mb"] = peak_rss_mb()
     out = Path(out) if out else report.default_out_dir()

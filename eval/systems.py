@@ -4,8 +4,12 @@
   answerer, built by ``app.factory.build_assistant`` exactly as the front ends build it.
 - ``dense`` / ``bm25``: the same assistant with one retrieval side switched off.
 - ``llamaindex``: llama-index's default pipeline (see ``eval.llamaindex_baseline``).
+- ``llm``: the product's retrieval with the LLM answerer (``HOIDAP_LLM``, or ``local`` when
+  unset: llama.cpp and the installed model), side by side with ``hybrid``, its extractive
+  twin. Not run unless named (``--systems hybrid,llm``): it needs the model and takes seconds
+  a question on a CPU.
 
-Every system shares the product's question parsing (follow-up rewriting) and
+Apart from ``llm``, every system shares the product's question parsing (follow-up rewriting) and
 extractive answerer, so differences come from retrieval and chunking alone. ``retrieve`` gives
 the deeper ranked list (``DEPTH``) the retrieval metrics read, through the assistant's own
 retrieval stage; it is not timed.
@@ -13,15 +17,18 @@ retrieval stage; it is not timed.
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from app.reader import parse
 from index.store import Store
 from index.types import Hit
 
-SYSTEMS = ("hybrid", "dense", "bm25", "llamaindex")
+SYSTEMS = ("hybrid", "dense", "bm25", "llamaindex", "llm")
+DEFAULT_SYSTEMS = ("hybrid", "dense", "bm25", "llamaindex")
 DEPTH = 10  # MRR@10
 
 
@@ -38,6 +45,30 @@ class System:
 
     def retrieve(self, question: str, history: list[dict]) -> list[Hit]:
         return self.ranked(question, history)
+
+
+@dataclass
+class LLMSystem(System):
+    """The ``llm`` system, counting how its answers came: written by the LLM, refused by it, or
+    the extractive fallback and why (the count lands in the report's notes)."""
+
+    about: str = ""
+    outcomes: Counter = field(default_factory=Counter)
+
+    def answer(self, question: str, history: list[dict] | None = None):
+        ans = super().answer(question, history)
+        fell_back = next((w for w in ans.warnings if " not used: " in w), None)
+        if fell_back:
+            reason = re.sub(r"^.* not used: |; showing the extractive answer instead\.$", "", fell_back)
+            self.outcomes[f"fallback ({reason})"] += 1
+        elif any(" found no answer in the " in w for w in ans.warnings):
+            self.outcomes["LLM refused, extractive answer shown"] += 1
+        else:
+            self.outcomes["LLM refused" if ans.refused else "LLM answered"] += 1
+        if any(w.startswith(("Citations added", "Citation moved")) for w in ans.warnings):
+            self.outcomes["LLM answered, citations repaired"] += 1
+        self.notes = self.about + "; " + ", ".join(f"{k}: {v}" for k, v in self.outcomes.most_common())
+        return ans
 
 
 def product_ranking(assistant, depth: int = DEPTH) -> Callable[[str, list[dict]], list[Hit]]:
@@ -119,7 +150,7 @@ def _dense_text(question: str, history: list[dict]) -> str:
 def validate(names: list[str] | None) -> list[str]:
     from ingest.errors import BadInput
 
-    names = list(names or SYSTEMS)
+    names = list(names or DEFAULT_SYSTEMS)
     unknown = [n for n in names if n not in SYSTEMS]
     if unknown:
         raise BadInput(f"unknown system(s) {', '.join(unknown)}: choose from {', '.join(SYSTEMS)}")
@@ -134,8 +165,16 @@ def make_systems(settings, store: Store, names: list[str], corpus: list[Path] | 
     out: dict[str, System] = {}
     for name in names:
         if name in ("hybrid", "dense", "bm25"):
-            assistant = build_assistant(settings, store=store, mode=name)
+            # extractive even when HOIDAP_LLM is set: the LLM is the ``llm`` system
+            assistant = build_assistant(settings.model_copy(update={"llm": None}), store=store, mode=name)
             out[name] = System(name, assistant, product_ranking(assistant))
+        elif name == "llm":
+            llm_settings = settings if settings.llm else settings.model_copy(update={"llm": "local"})
+            assistant = build_assistant(llm_settings, store=store)  # hybrid retrieval, LLM answers
+            llm = assistant.llm
+            about = (f"answers by {llm.label} from the best {llm.max_passages or 'all'} retrieved passages, "
+                     "falling back to the extractive answer when its reply is unusable")
+            out[name] = LLMSystem(name, assistant, product_ranking(assistant), notes=about, about=about)
         elif name == "llamaindex":
             from eval.llamaindex_baseline import DEFAULT_TOP_K, LlamaIndexDefault
 

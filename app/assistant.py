@@ -148,10 +148,12 @@ class Assistant:
         yield self._to_answer(text, q, draft, t0, t1, time.perf_counter())
 
     def _qvec(self, q: Question):
-        """The question's vector, which retrieval has just computed (kept by the retriever)."""
-        if self.retriever.mode == "bm25":
-            return None  # a BM25-only baseline reads without the dense signal
-        return self.retriever.query_vector(q.dense_text)
+        """The question's vector, which retrieval has just computed (kept by the retriever; a
+        BM25-only baseline embeds it here, so that baselines differ by retrieval alone)."""
+        keep = getattr(self.retriever, "query_vector", None)
+        if keep is not None:
+            return keep(q.dense_text)
+        return self.retriever.store.embedder.embed_queries([q.dense_text])[0]  # another retriever (a baseline)
 
     @staticmethod
     def _to_answer(text: str, q: Question, draft: Draft, t0: float, t1: float, t2: float) -> Answer:

@@ -241,6 +241,9 @@ def run_fit(rows: list[dict], model: ReaderModel, seed: int = 0) -> ReaderModel:
         bars[lang] = next((t / 100 for t in range(20, 96)
                            if all(sum(1 for o in outs if o[0] >= t / 100 and not o[1]) <= MAX_WRONG * len(outs)
                                   for outs in groups)), 0.95)
+    # English answers are read across languages and checked less easily by the person asking:
+    # never a lower bar than Vietnamese ones (on heldout.jsonl a lower one answered 3 of 12 wrongly)
+    bars["en"] = max(bars["en"], bars["vi"])
     ta = bars["vi"]
     tc = max((t / 100 for t in range(5, 96)), key=lambda t: _utility(outcomes, ta, t))
     print(f"thresholds: answer {bars['vi']:.2f} (en {bars['en']:.2f}), closest {tc:.2f}", flush=True)

@@ -32,7 +32,7 @@ class LlamaIndexDefault:
         self.embedder = embedder
         self.index = None
         self.build_seconds = 0.0
-        self._annotated: dict[str, tuple[list, list]] = {}
+        self._annotated: dict[str, tuple[list, list, object]] = {}
         self._provinces: dict[str, str] = {}
 
     def build(self, paths: list[Path]) -> LlamaIndexDefault:
@@ -58,14 +58,15 @@ class LlamaIndexDefault:
         self.build_seconds = time.perf_counter() - t
         return self
 
-    def _annotate(self, node_id: str, text: str) -> tuple[list, list]:
-        # The extractive answerer reads sentence spans and POS tags that the product computes at
-        # ingest; the default pipeline has none, so compute them once per node, off the clock.
+    def _annotate(self, node_id: str, text: str) -> tuple[list, list, object]:
+        # The reader reads sentence spans, POS tags and sentence vectors that the product computes
+        # at ingest; the default pipeline has none, so compute them once per node, off the clock.
         if node_id not in self._annotated:
             from ingest.chunk import split_sentences, tag
 
             spans = split_sentences(text)
-            self._annotated[node_id] = (spans, [tag(text[a:b]) for a, b in spans])
+            vectors = self.embedder.embed_passages([text[a:b] for a, b in spans]) if spans else None
+            self._annotated[node_id] = (spans, [tag(text[a:b]) for a, b in spans], vectors)
         return self._annotated[node_id]
 
     def prepare(self) -> None:
@@ -79,7 +80,7 @@ class LlamaIndexDefault:
         for nws in retriever.retrieve(query):
             node = nws.node
             text = node.get_content()
-            spans, tags = self._annotate(node.node_id, text)
+            spans, tags, vectors = self._annotate(node.node_id, text)
             path = node.metadata.get("file_path") or node.metadata.get("file_name", "")
             start = node.start_char_idx or 0
             hits.append(
@@ -88,7 +89,7 @@ class LlamaIndexDefault:
                     end=node.end_char_idx or start + len(text), score=float(nws.score or 0.0),
                     meta={"title": node.metadata.get("file_name", ""), "path": path, "source": None,
                           "published": None, "provinces": self._provinces.get(node.ref_doc_id or "", "")},
-                    sentences=spans, tags=tags,
+                    sentences=spans, tags=tags, vectors=vectors,
                 )
             )
         return hits

@@ -40,15 +40,35 @@ class CachedEmbedder:
             self._vectors[_key(t)] = np.asarray(v, dtype=np.float32)
 
     def seed_from(self, collection, page: int = 1000) -> int:
-        """Copy every (document, embedding) pair of a Chroma collection; returns how many."""
+        """Copy every (document, embedding) pair of a Chroma collection, and the sentence vectors
+        its chunks carry (see ``Store._chunk_meta``); returns how many passages."""
         n, offset = 0, 0
         while True:
-            got = collection.get(include=["documents", "embeddings"], limit=page, offset=offset)
+            got = collection.get(include=["documents", "embeddings", "metadatas"], limit=page, offset=offset)
             self.add(got["documents"], got["embeddings"])
+            for text, meta in zip(got["documents"], got["metadatas"] or []):
+                self._add_sentences(text, meta or {})
             n += len(got["ids"])
             if len(got["ids"]) < page:
                 return n
             offset += page
+
+    def _add_sentences(self, text: str, meta: dict) -> None:
+        import base64
+        import json
+
+        from index.catalog import unpack_vectors
+
+        try:
+            ann = json.loads(meta.get("ann") or "{}")
+            if not ann.get("v"):
+                return
+            vecs = unpack_vectors(base64.b64decode(ann["v"]), int(ann["d"]))
+            spans = ann.get("s") or []
+        except (ValueError, KeyError, TypeError):
+            return  # a chunk without (or with damaged) sentence vectors: they are embedded again
+        if len(spans) == len(vecs):
+            self.add([text[a:b] for a, b in spans], vecs)
 
     def embed_queries(self, texts: list[str]) -> np.ndarray:
         return self.inner.embed_queries(texts)

@@ -33,6 +33,7 @@ from ingest.textutil import fold
 
 MAX_LIST = 8  # names in one answer
 GATHER_ARTICLES = 12
+UNNAMED_EN = 0.5  # see _read
 LISTED = 0.5  # a name listed with the answer joins it when at least this share as likely
 
 __all__ = ["Reader", "Question", "parse", "detect_language", "MAX_CHARS"]
@@ -94,10 +95,10 @@ class Reader:
             return _refuse(q, msg)
         sents, cands = self.score(q, hits, qvec)
         unnamed = q.anchors and not any(s.feats.get("anchors", 0) > 0 for s in sents)
-        if not sents or (unnamed and (q.language == "vi" or sents[0].prob < self.model.bar(q.language))):
+        if not sents or (unnamed and (q.language == "vi" or sents[0].prob < UNNAMED_EN)):
             # nothing relevant: no passage names what the question names (an English question's
-            # names may be written otherwise in Vietnamese, "Warsaw" / "Vác-sa-va": only very
-            # strong evidence is quoted then)
+            # names may be written otherwise in Vietnamese, "Warsaw" / "Vác-sa-va": its best
+            # sentence is quoted only when it more likely than not holds the answer)
             return _refuse(q)
         if q.qtype == "yesno":
             return self._yesno(q, sents) or self._closest_or_refuse(q, sents)

@@ -17,10 +17,9 @@ CHAIRS = ["Nguyễn Thị Bích Ngọc", "Bùi Xuân Hòa"]
     [
         ("Ai chủ trì hội nghị ở Thái Nguyên?", "vi"),
         ("ai chu tri hoi nghi o thai nguyen", "vi"),
-        ("Who chaired the Thái Nguyên meeting?", "en"),
         (unicodedata.normalize("NFD", "Ai chủ trì hội nghị ở Thái Nguyên?"), "vi"),
     ],
-    ids=["vi", "unaccented", "en", "nfd"],
+    ids=["vi", "unaccented", "nfd"],
 )
 def test_thai_nguyen_chairs(assistant, question, language):
     ans = assistant.answer(question)
@@ -37,6 +36,23 @@ def test_thai_nguyen_chairs(assistant, question, language):
     assert span.startswith(CHAIRS[0]) and span.endswith(CHAIRS[1])
     sentence = cited.text[cited.sentence_start:cited.sentence_end]
     assert "đồng chủ trì hội nghị" in sentence
+
+
+def test_thai_nguyen_chairs_in_english(assistant):
+    """The same question in English: the reader reaches the Vietnamese sentence through the
+    question vector and the news vocabulary only (no word list of the sample any more), so it may
+    quote the sentence as the closest the articles come instead of a short answer; either way the
+    reply is in English and the cited sentence names both chairs."""
+    ans = assistant.answer("Who chaired the Thái Nguyên meeting?")
+    assert ans.language == "en" and ans.outcome in ("answer", "closest")
+    cited = ans.citations[0]
+    assert cited.path.endswith("ha-noi-thai-nguyen-hoi-nghi-hop-tac.txt")
+    sentence = cited.text[cited.sentence_start:cited.sentence_end]
+    assert all(name in sentence for name in CHAIRS) and "đồng chủ trì hội nghị" in sentence
+    if ans.outcome == "answer":
+        assert all(name in ans.answer.split("\n")[0] for name in CHAIRS)
+    else:
+        assert ans.answer.startswith("The articles don't say this directly")
 
 
 def test_unaccented_question_retrieves_the_same_article(assistant):

@@ -33,9 +33,9 @@ def test_ask_json_contract(run):
 
 
 def test_ask_plain_lists_sources(run):
-    res = run("ask", "Who chaired the Thái Nguyên meeting?")
+    res = run("ask", "Ai chủ trì hội nghị ở Thái Nguyên?")
     assert res.exit_code == 0
-    assert "Nguyễn Thị Bích Ngọc and Bùi Xuân Hòa [1]" in res.stdout
+    assert "Nguyễn Thị Bích Ngọc và Bùi Xuân Hòa [1]" in res.stdout
     assert "[1] " in res.stdout and "HNMO" in res.stdout
 
 

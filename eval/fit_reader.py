@@ -171,6 +171,22 @@ def _folds(n: int, k: int = 3) -> list[int]:
     return [i % k for i in range(n)]
 
 
+def _out_of_fold(feats, labels, owner, weights, names, fold) -> dict[int, tuple[float, bool]]:
+    """For each question: the highest probability any of its rows gets from a model fitted on
+    the other folds, and whether that row is right (its top sentence, its top candidate)."""
+    best: dict[int, tuple[float, bool]] = {}
+    for k in set(fold):
+        train = [j for j, i in enumerate(owner) if fold[i] != k]
+        m = fit([feats[j] for j in train], [labels[j] for j in train], names, l2=1.0,
+                weights=[weights[j] for j in train])
+        for j, i in enumerate(owner):
+            if fold[i] == k:
+                p = m.prob(feats[j])
+                if i not in best or p > best[i][0]:
+                    best[i] = (p, bool(labels[j]))
+    return best
+
+
 def run_fit(rows: list[dict], model: ReaderModel, seed: int = 0) -> ReaderModel:
     random.Random(seed).shuffle(rows)
     parsed = [parse(r["question"], r["history"]) for r in rows]
@@ -188,18 +204,8 @@ def run_fit(rows: list[dict], model: ReaderModel, seed: int = 0) -> ReaderModel:
     weights = _weights_by_question(owner, rows)
     sentence = fit(feats, labels, SENTENCE_FEATURES, l2=1.0, weights=weights)
     print(f"sentence model: {len(feats)} sentences, {sum(labels)} holding an answer", flush=True)
-    # out-of-fold sentence probabilities, for the closest-sentence threshold
     fold = _folds(len(rows))
-    oof_sent: dict[int, tuple[float, bool]] = {}
-    for k in set(fold):
-        train = [j for j, i in enumerate(owner) if fold[i] != k]
-        m = fit([feats[j] for j in train], [labels[j] for j in train], SENTENCE_FEATURES, l2=1.0,
-                weights=[weights[j] for j in train])
-        for j, i in enumerate(owner):
-            if fold[i] == k:
-                p = m.prob(feats[j])
-                if i not in oof_sent or p > oof_sent[i][0]:  # the top sentence, and whether it holds the answer
-                    oof_sent[i] = (p, bool(labels[j]))
+    oof_sent = _out_of_fold(feats, labels, owner, weights, SENTENCE_FEATURES, fold)  # for the closest threshold
     # 2. candidates of the best sentences (as the fitted sentence model ranks them)
     feats, labels, owner = [], [], []
     for i, (row, q) in enumerate(zip(rows, parsed)):
@@ -215,16 +221,7 @@ def run_fit(rows: list[dict], model: ReaderModel, seed: int = 0) -> ReaderModel:
     weights = _weights_by_question(owner, rows)
     span = fit(feats, labels, SPAN_FEATURES, l2=1.0, weights=weights)
     print(f"candidate model: {len(feats)} candidates, {sum(labels)} right", flush=True)
-    oof_cand: dict[int, tuple[float, bool]] = {}
-    for k in set(fold):
-        train = [j for j, i in enumerate(owner) if fold[i] != k]
-        m = fit([feats[j] for j in train], [labels[j] for j in train], SPAN_FEATURES, l2=1.0,
-                weights=[weights[j] for j in train])
-        for j, i in enumerate(owner):
-            if fold[i] == k:
-                p = m.prob(feats[j])
-                if i not in oof_cand or p > oof_cand[i][0]:
-                    oof_cand[i] = (p, bool(labels[j]))
+    oof_cand = _out_of_fold(feats, labels, owner, weights, SPAN_FEATURES, fold)
     # 3. thresholds, on out-of-fold probabilities
     outcomes, by_set = [], {}
     for i, row in enumerate(rows):

@@ -6,6 +6,7 @@ A ``Draft`` is the answer text with [n] markers, where n is the 1-based position
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -36,3 +37,11 @@ class Answerer(Protocol):
     name: str
 
     def answer(self, question: str, hits: list[Hit], history: list[dict], language: str) -> Draft: ...
+
+
+class StreamingAnswerer(Answerer, Protocol):
+    """What the assistant asks of an LLM answerer: the answer whole, or streamed as text pieces
+    ending with the checked ``Draft``. (The reader, ``app.reader.Reader``, is called through
+    ``answer_parsed(question, hits, question_vector)`` instead: it reuses the parsed question.)"""
+
+    def stream(self, question: str, hits: list[Hit], history: list[dict], language: str) -> Iterator[str | Draft]: ...

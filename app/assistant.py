@@ -11,7 +11,7 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 
-from app.answerer import Answerer, Draft
+from app.answerer import Draft, StreamingAnswerer
 from app.reader import MAX_CHARS, Question, Reader, parse
 from app.schema import Answer, Citation, Timings
 from index.hybrid import HybridRetriever
@@ -24,7 +24,7 @@ EVENT_ARTICLES = 3  # articles whose lead an event question reads (the event dat
 
 
 class Assistant:
-    def __init__(self, retriever: HybridRetriever, llm: Answerer | None = None, top_k: int = 5) -> None:
+    def __init__(self, retriever: HybridRetriever, llm: StreamingAnswerer | None = None, top_k: int = 5) -> None:
         self.retriever = retriever
         self.llm = llm
         self.top_k = top_k

@@ -26,6 +26,8 @@ LABELS = {
         "earlier": "Nguồn của các câu trả lời trước",
         "empty": "Đặt một câu hỏi: các đoạn trích dẫn sẽ hiện ở đây.",
         "sources_list": "Nguồn:",
+        "by_reader": "trích từ bài báo",
+        "by_model": "mô hình",
     },
     "en": {
         "sources": "Sources",
@@ -38,6 +40,8 @@ LABELS = {
         "earlier": "Sources of earlier answers",
         "empty": "Ask a question: the cited passages will appear here.",
         "sources_list": "Sources:",
+        "by_reader": "extractive reader",
+        "by_model": "model",
     },
 }
 
@@ -101,7 +105,20 @@ def answer_markdown(answer: dict, turn: int, lang: str = "vi") -> str:
         parts.append(f"*{lab['no_sources']}*")
     for w in answer.get("warnings") or []:
         parts.append(f"*⚠ {escape_markdown(w)}*")
+    if known:  # which answerer spoke, and how long it took
+        parts.append(f"<sub>{escape_markdown(answered_by(answer, lang))}</sub>")
     return "\n\n".join(p for p in parts if p)
+
+
+def answered_by(answer: dict, lang: str = "vi") -> str:
+    """"extractive reader · 23 ms" / "model local:qwen2.5-coder-0.5b · 8.7 s": who answered, how fast."""
+    lab = labels(lang)
+    who = f"{lab['by_model']} {answer['answerer']}" if answer.get("answerer") else lab["by_reader"]
+    ms = float((answer.get("timings_ms") or {}).get("total") or 0)
+    took = f"{ms:.0f} ms" if ms < 1000 else f"{ms / 1000:.1f} s"
+    if lang == "vi":
+        took = took.replace(".", ",")
+    return f"{who} · {took}"
 
 
 # every ASCII character Markdown, GFM autolinks or LaTeX delimiters give a meaning to

@@ -49,6 +49,14 @@ def test_markers_link_to_their_cards_only_when_cited():
     assert "⚠" not in md
 
 
+def test_the_bubble_says_which_answerer_spoke_and_how_long_it_took():
+    md = answer_markdown(answer("A [1].", timings_ms={"total": 23.4}), 1, "en")
+    assert "extractive reader · 23 ms" in md
+    llm = answer_markdown(answer("A [1].", answerer="local:qwen2.5-coder-0.5b", timings_ms={"total": 8712}), 1, "vi")
+    assert "mô hình local:qwen2.5-coder-0.5b · 8,7 s" in llm
+    assert "·" not in answer_markdown(answer("Các bài báo không nói về điều này.", cites=[], refused=True), 1)
+
+
 def test_answer_without_sources_gets_a_visible_warning_in_both_languages():
     vi = answer_markdown(answer("Có lẽ là ông A.", cites=[]), 1, "vi")
     en = answer_markdown(answer("Maybe A.", cites=[]), 1, "en")

@@ -1,6 +1,6 @@
 """Small text helpers shared by every stage: Unicode normalisation and diacritic folding.
 
-Folding maps Vietnamese to plain ASCII letters ("Thái Nguyên" -> "thai nguyen", "đ" -> "d")
+Folding maps Vietnamese to plain ASCII letters ("Đà Nẵng" -> "da nang", "đ" -> "d")
 so that questions typed without diacritics match the articles. It is length-preserving on
 NFC text, so offsets found in folded text are valid in the original.
 """

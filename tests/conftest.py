@@ -87,3 +87,38 @@ def _offline():
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
     yield
+
+
+# -- a chat server per test module -------------------------------------------------------------
+@pytest.fixture(scope="module")
+def web_home(sample_home, tmp_path_factory) -> Path:
+    """A copy of the sample index: a module's uploads must not change the session's index."""
+    import shutil
+
+    home = tmp_path_factory.mktemp("web") / "home"
+    shutil.copytree(sample_home, home)
+    return home
+
+
+@pytest.fixture(scope="module")
+def service(web_home):
+    from app.web import WebService
+
+    return WebService(Settings(home=web_home, llm=None))
+
+
+@pytest.fixture(scope="module")
+def base_url(service):
+    """The full app (page + APIs) on loopback, for one test module."""
+    from app.web import background_server
+
+    with background_server(service) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def http(base_url):
+    import httpx
+
+    with httpx.Client(base_url=base_url, timeout=60) as client:
+        yield client

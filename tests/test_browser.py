@@ -12,8 +12,6 @@ from pathlib import Path
 
 import pytest
 
-from app.settings import Settings
-
 pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore::DeprecationWarning")]
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -21,23 +19,6 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--d
         "--disable-sync", "--no-first-run"]
 TN_Q = "Ai chủ trì hội nghị ở Thái Nguyên?"
 TN_NAMES = ("Nguyễn Thị Bích Ngọc", "Bùi Xuân Hòa")
-
-
-@pytest.fixture(scope="module")
-def service(sample_home, tmp_path_factory):
-    from app.web import WebService
-
-    home = tmp_path_factory.mktemp("browser") / "home"
-    shutil.copytree(sample_home, home)
-    return WebService(Settings(home=home))
-
-
-@pytest.fixture(scope="module")
-def base_url(service):
-    from app.web import background_server
-
-    with background_server(service) as url:
-        yield url
 
 
 @pytest.fixture(scope="module")

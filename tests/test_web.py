@@ -11,12 +11,9 @@ import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import httpx
 import pytest
-
-from app.settings import Settings
 
 pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore::DeprecationWarning")]
 
@@ -31,35 +28,6 @@ tổ chức hội nghị ký kết chương trình hợp tác phát triển du l
 Phó Chủ tịch UBND thành phố Hà Nội Trần Văn Lâm và Phó Chủ tịch UBND tỉnh Lào Cai Đặng Minh Khôi \
 đồng chủ trì hội nghị. Hai bên thống nhất 7 nội dung hợp tác, trong đó có quảng bá điểm đến Sa Pa.
 """
-
-
-@pytest.fixture(scope="module")
-def web_home(sample_home, tmp_path_factory) -> Path:
-    """A copy of the sample index: uploads in these tests must not change the session's index."""
-    home = tmp_path_factory.mktemp("web") / "home"
-    shutil.copytree(sample_home, home)
-    return home
-
-
-@pytest.fixture(scope="module")
-def service(web_home):
-    from app.web import WebService
-
-    return WebService(Settings(home=web_home))
-
-
-@pytest.fixture(scope="module")
-def base_url(service):
-    from app.web import background_server
-
-    with background_server(service) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def http(base_url):
-    with httpx.Client(base_url=base_url, timeout=60) as client:
-        yield client
 
 
 def ask(http: httpx.Client, **body) -> dict:

@@ -4,32 +4,11 @@ Real server on loopback over a copy of the sample index; requests with httpx."""
 
 from __future__ import annotations
 
-import shutil
-
-import httpx
 import pytest
-
-from app.settings import Settings
 
 pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore::DeprecationWarning")]
 
 TN_Q = "Ai chủ trì hội nghị ở Thái Nguyên?"
-
-
-@pytest.fixture(scope="module")
-def base_url(sample_home, tmp_path_factory):
-    from app.web import WebService, background_server
-
-    home = tmp_path_factory.mktemp("webinput") / "home"
-    shutil.copytree(sample_home, home)
-    with background_server(WebService(Settings(home=home, llm=None))) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def http(base_url):
-    with httpx.Client(base_url=base_url, timeout=60) as client:
-        yield client
 
 
 @pytest.mark.parametrize(("filters", "words"), [

@@ -3,7 +3,6 @@ history size, body size, and connections that send a request slowly (slow-loris)
 
 from __future__ import annotations
 
-import shutil
 import socket
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -11,25 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 
-from app.settings import Settings
-
 pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore::DeprecationWarning")]
-
-
-@pytest.fixture(scope="module")
-def base_url(sample_home, tmp_path_factory):
-    from app.web import WebService, background_server
-
-    home = tmp_path_factory.mktemp("weblimits") / "home"
-    shutil.copytree(sample_home, home)
-    with background_server(WebService(Settings(home=home))) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def http(base_url):
-    with httpx.Client(base_url=base_url, timeout=60) as client:
-        yield client
 
 
 def turns(n: int, size: int = 20) -> list[dict]:

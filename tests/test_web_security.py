@@ -6,13 +6,10 @@ through its own upload route, never a file it merely names."""
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import httpx
 import pytest
-
-from app.settings import Settings
 
 pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore::DeprecationWarning")]
 
@@ -21,34 +18,6 @@ SECRET = """Hồ sơ mật của máy chủ
 Mật khẩu quản trị của máy chủ là ngựa-vằn-42. Chỉ người quản trị Phạm Quốc Toản được biết điều này.
 """
 ADDED = ("1 added", "1 bài mới")  # the upload status, in either language
-
-
-@pytest.fixture(scope="module")
-def home(sample_home, tmp_path_factory) -> Path:
-    home = tmp_path_factory.mktemp("websec") / "home"
-    shutil.copytree(sample_home, home)
-    return home
-
-
-@pytest.fixture(scope="module")
-def service(home):
-    from app.web import WebService
-
-    return WebService(Settings(home=home))
-
-
-@pytest.fixture(scope="module")
-def base_url(service):
-    from app.web import background_server
-
-    with background_server(service) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def http(base_url):
-    with httpx.Client(base_url=base_url, timeout=60) as client:
-        yield client
 
 
 @pytest.fixture

@@ -39,7 +39,9 @@ from ingest.load import RawDoc, Skipped
 log = logging.getLogger(__name__)
 BATCH = 64  # chunks embedded and written together
 RETRY_DELAYS = (0.25, 0.75, 2.0)  # seconds before each retry of a failed Chroma server call
-STALE_RETRY_DELAYS = (0.0, 0.1, 0.5)  # ... and of an embedded read that hit another process's write
+# ... and of an embedded read that hit another process's write: reopened and read again until the
+# writer's files agree (on a loaded 2-core machine a re-ingest's window outlasted 0.6 s: CI saw a 503)
+STALE_RETRY_DELAYS = (0.0, 0.1, 0.3, 0.6, 1.2, 2.5, 5.0)
 READS = frozenset({"query", "get", "count"})
 
 

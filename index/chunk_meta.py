@@ -11,6 +11,7 @@ import base64
 import json
 
 from index.catalog import pack_vectors
+from ingest.models import split_places
 
 
 def chunk_meta(c, article_meta: dict, svecs=None) -> dict:
@@ -35,7 +36,7 @@ def catalog_rows(rows: dict[str, dict]) -> tuple[list[tuple], list[tuple], list[
         items = [it for it in items if it[1].get("hash", "") == newest.get("hash", "")]
         items.sort(key=lambda it: (int(it[1].get("start", 0)), int(it[1].get("end", 0))))
         m = newest
-        provinces = [p for p in str(m.get("provinces") or "").split("|") if p]
+        provinces = split_places(m.get("provinces"))
         articles.append((
             doc_id, m.get("key") or m.get("path", ""), m.get("path", ""), m.get("hash", ""), m.get("title", ""),
             m.get("source") or None, m.get("published") or None, m.get("event_date") or None,

@@ -13,6 +13,7 @@ from collections import OrderedDict, defaultdict
 
 from index.store import Store
 from index.types import Filters, Hit, event_period
+from ingest.models import join_places, split_places
 
 RRF_K = 60
 POOL = 50  # candidates taken from each side before fusion
@@ -28,12 +29,12 @@ class _Articles:
     result is exactly what a full scan gives."""
 
     def __init__(self, articles: list[dict]) -> None:
-        self.all = [(a["doc_id"], {**a, "provinces": "|" + "|".join(a["provinces"]) + "|"}) for a in articles]
+        self.all = [(a["doc_id"], {**a, "provinces": join_places(a["provinces"])}) for a in articles]
         self.by_place: dict[str, list[tuple[str, dict]]] = defaultdict(list)
         self.by_period: dict[tuple, list[tuple[str, dict]]] = defaultdict(list)
         for item in self.all:
-            # the segments between bars are what ``accepts`` can match a bar-free province against
-            for place in set(item[1]["provinces"].casefold().split("|")[1:-1]):
+            # the names between bars are what ``accepts`` can match a bar-free province against
+            for place in set(split_places(item[1]["provinces"].casefold())):
                 self.by_place[place].append(item)
             self.by_period[event_period(item[1])].append(item)
 

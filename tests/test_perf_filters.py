@@ -8,12 +8,13 @@ import pytest
 
 from index.hybrid import HybridRetriever
 from index.types import Filters
+from ingest.models import join_places
 
 
 def _scan(store, filters: Filters) -> set[str]:
     out = set()
     for a in store.catalog.articles():
-        if filters.accepts({**a, "provinces": "|" + "|".join(a["provinces"]) + "|"}):
+        if filters.accepts({**a, "provinces": join_places(a["provinces"])}):
             out.add(a["doc_id"])
     return out
 

@@ -122,7 +122,7 @@ class WebService:
             report = ingest_paths(self.settings, list(paths), progress=progress, store=self.store)
             # rebuild the lexical index and word statistics now, once, instead of racing readers
             self.store.refresh_lexical()
-            self.assistant.extractive  # noqa: B018 (property rebuilds on a new index generation)
+            self.assistant.refresh()
         return report
 
     def add_uploads(

@@ -112,7 +112,7 @@ def collect(work: Path, xquad: Path | None, fresh: bool = False) -> list[dict]:
         assistant = _index(work, name, corpus)
         for it in items:
             q, hits = assistant.retrieve(it["question"], it["history"])
-            qvec = assistant._qvec(q)
+            qvec = assistant.question_vector(q)
             rows.append({**it, "hits": hits, "qvec": qvec})
         lex = assistant.retriever.store.lexical
         stats = lex.doc_freq(sorted({w for r in rows if r["set"] == name for w in _words(r)}))

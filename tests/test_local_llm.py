@@ -177,7 +177,7 @@ def test_stream_yields_tokens_then_the_checked_draft(settings, server, hits):
 def test_the_rest_api_answers_with_the_local_model(settings, server, sample_home, tmp_path_factory):
     import httpx
 
-    from app.web import WebService, background_server
+    from app.web.service import WebService, background_server
 
     home = tmp_path_factory.mktemp("web-local") / "home"
     shutil.copytree(sample_home, home)

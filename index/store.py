@@ -273,10 +273,10 @@ class Store:
                     pending = []
             self._flush(pending, report)
             if prune_under:
-                roots = [str(Path(p).resolve()) for p in prune_under]
-                gone = [
+                roots = [Path(p).resolve() for p in prune_under]
+                gone = [  # (folders, not string prefixes: /data/news does not hold /data/news2)
                     d for d, (_, path) in known.items()
-                    if d not in seen and any(str(Path(path.split(":")[0]).resolve()).startswith(r) for r in roots)
+                    if d not in seen and any(Path(path.split(":")[0]).resolve().is_relative_to(r) for r in roots)
                 ]
                 self.remove(gone)
                 report.removed = len(gone)

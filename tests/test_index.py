@@ -58,6 +58,20 @@ def test_changed_article_replaces_chunks_and_prune_removes(tmp_path, sample_stor
     assert not any("vải thiều" in h.text for h in HybridRetriever(store).retrieve("vải thiều Bắc Giang", k=5))
 
 
+def test_pruning_a_folder_leaves_a_sibling_whose_name_it_begins(tmp_path, sample_store):
+    """``prune_under=[news]`` is about the folder news/, not about news2/ beside it."""
+    news, news2 = tmp_path / "news", tmp_path / "news2"
+    for folder, name in ((news, "a.txt"), (news2, "b.txt")):
+        folder.mkdir()
+        (folder / name).write_text(SMALL[name], "utf-8")
+    store = Store(tmp_path / "home", sample_store.embedder)
+    assert store.sync(load([news, news2])).added == 2
+    (news / "a.txt").unlink()
+    report = store.sync(load([news]), prune_under=[news])
+    assert report.removed == 1 and store.stats()["articles"] == 1
+    assert any("vải thiều" in h.text for h in HybridRetriever(store).retrieve("vải thiều Bắc Giang", k=5))
+
+
 def test_other_embedder_is_refused_with_a_fix(sample_home):
     emb = SentenceTransformerEmbedder(minilm_path())
     with pytest.raises(IndexMismatch, match="hoidap index reset"):

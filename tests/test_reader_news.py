@@ -73,9 +73,9 @@ def head(ans) -> str:
 
 TYPED = [
     ("Ai ghi bàn ấn định chiến thắng cho Sông Lam Nghệ An?", "Nguyễn Văn Việt", "bong-da.txt"),
-    pytest.param("Trận đấu kết thúc với tỷ số bao nhiêu?", "2-1", "bong-da.txt", marks=pytest.mark.xfail(
-        strict=True, reason="known limit: 'Trận đấu có khoảng 12.000 khán giả' outranks the sentence with the score "
-        "(its words 'trận đấu' weigh more than the asked kind); the reply is a closest quote, not an answer")),
+    # 'Trận đấu có khoảng 12.000 khán giả' is the likeliest sentence (its words 'trận đấu'), but the
+    # score in another is a likelier candidate than that sentence: its sentence is the one quoted
+    ("Trận đấu kết thúc với tỷ số bao nhiêu?", "2-1", "bong-da.txt"),
     ("Bị cáo Đỗ Minh Khôi bị tuyên phạt bao nhiêu năm tù?", "15 năm tù", "xet-xu.txt"),
     ("Khôi đã chiếm đoạt tổng cộng bao nhiêu tiền?", "27 tỷ đồng", "xet-xu.txt"),
     ("Bao nhiêu hộ dân phải sơ tán trước bão số 3?", "5.000 hộ", "bao.txt"),

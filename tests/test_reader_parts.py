@@ -83,6 +83,8 @@ def test_reasons_are_the_clause_after_a_cue():
     ("Ca phẫu thuật kéo dài bao lâu?", "vi", "what", "duration"),
     ("Why did the fire spread so fast?", "en", "why", ""),
     ("Bến phà dừng hoạt động từ ngày nào?", "vi", "when", "day"),
+    ("How much is the entrance fee?", "en", "how_many", "money"),
+    ("What share of the liver was taken?", "en", "what", "percent"),
 ])
 def test_question_types(text, language, qtype, wants):
     q = parse(text)
@@ -169,3 +171,14 @@ def test_the_reader_knows_nothing_of_the_sample_articles():
         if path.is_file() and path.suffix in (".py", ".txt", ".tsv"):
             found = SAMPLE_NAMES.findall(path.read_text("utf-8"))
             assert not found, f"{path.relative_to(ROOT)} names {found}"
+
+
+def test_a_unit_is_matched_by_whole_syllables():
+    """"bao nhiêu năm tù" counts years in prison: "38 tuổi" (an age) is not that, though "tù"
+    begins "tuổi" once the marks are folded away."""
+    from app.reader.evidence import _unit_ok
+
+    q = parse("Bị cáo bị tuyên phạt bao nhiêu năm tù?", [])
+    text = "Bị cáo Đỗ Văn A (38 tuổi) bị tuyên phạt 15 năm tù."
+    assert not _unit_ok(text, (text.index("38"), text.index("38") + 7), q)
+    assert _unit_ok(text, (text.index("15"), text.index("15") + 9), q)

@@ -26,7 +26,7 @@ import numpy as np
 from app.answerer import Cited, Draft
 from app.reader import compose
 from app.reader.evidence import MAX_SENTENCES, Candidate, Evidence, Sentence
-from app.reader.model import ReaderModel, load
+from app.reader.model import ReaderModel, confidence, load
 from app.reader.question import MAX_CHARS, Question, detect_language, parse
 from index.types import Hit
 from ingest.textutil import fold
@@ -106,7 +106,7 @@ class Reader:
             return self._events(q, sents) or self._closest_or_refuse(q, sents, cands)
         if q.plural:
             return self._gather(q, cands) or self._closest_or_refuse(q, sents, cands)
-        if cands and cands[0].prob >= self.model.bar(q.language):
+        if cands and confidence([(c.prob, c.kind, fold(c.text)) for c in cands]) >= self.model.bar(q.language):
             return _compose(q, self._together(q, cands))
         return self._closest_or_refuse(q, sents, cands)
 
@@ -137,9 +137,13 @@ class Reader:
 
     def _closest_or_refuse(self, q: Question, sents: list[Sentence], cands: list[Candidate] = ()) -> Draft:
         """The best sentence quoted for the person to judge, its likeliest candidate highlighted;
-        or, when even that sentence is unlikely, a refusal."""
-        top = sents[0]
-        if top.prob < self.model.closest_threshold:
+        or, when even that sentence is unlikely, a refusal. A sentence holds the answer at least
+        as likely as any of its candidates is it: the likeliest candidate's sentence is quoted
+        when that candidate is likelier than the best sentence."""
+        top, likely = sents[0], sents[0].prob
+        if cands and cands[0].prob > likely:
+            top, likely = cands[0].sentence, cands[0].prob
+        if likely < self.model.closest_threshold:
             return _refuse(q)
         text = compose.CLOSEST[q.language].format(quote=top.text.strip())
         mine = [c for c in cands if c.sentence is top and c.prob >= self.model.closest_threshold]

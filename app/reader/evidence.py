@@ -214,12 +214,13 @@ class Evidence:
                 cand_syl = [w for x, y, w in syl_spans if x >= a and y <= b]
                 if not cand_syl:
                     continue
-                if kind in ("person", "name", "place", "org") and all(w in qsyl for w in cand_syl):
-                    continue  # a name the question gives is not its answer
+                if kind in ("person", "name", "place", "org", "phrase") and all(w in qsyl for w in cand_syl):
+                    continue  # a name (or phrase) the question gives is not its answer
                 c = Candidate(s, span, kind)
                 mine.append(c)
                 f = c.feats
                 f["local"] = _local(span, syl_spans, qsyl, idf) / qweight
+                f["clause"] = _clause(span, syl_spans, qsyl, idf, text) / qweight
                 f["sent_logit"] = s.logit
                 f["sent_rank"] = float(rank)
                 f["kind_primary"] = 1.0 if kind == kinds[0] else 0.0
@@ -289,9 +290,14 @@ class Evidence:
                     top.feats["nearest"] = 1.0
                 # of two amounts in one sentence, the one the question's words lead into
                 lead = max(c.feats["lead_in"] + c.feats["lead_out"] for c in same)
+                # "800 triệu đồng, trong đó bảo hiểm y tế chi trả 400 triệu đồng": the one in the clause
+                # that holds the question's words
+                clause = max(c.feats["clause"] for c in same)
                 for c in same:
                     c.feats["lead_gap"] = c.feats["lead_in"] + c.feats["lead_out"] - lead
                     c.feats["lead_best"] = 1.0 if lead > 0 and c.feats["lead_gap"] == 0 else 0.0
+                    c.feats["clause_gap"] = c.feats["clause"] - clause
+                    c.feats["clause_best"] = 1.0 if clause > 0 and c.feats["clause_gap"] == 0 else 0.0
             out += mine
         return out
 
@@ -389,6 +395,20 @@ def _local(span, syl_spans, qsyl: set[str], idf: dict[str, float], window: int =
     return sum(idf.get(w, 0.0) for w in near & qsyl)
 
 
+_CLAUSE_END = re.compile(r"[,;:()\[\]\"“”]|\s[-–]\s|\btrong đó\b|\bcòn\b|\bwhile\b|\bwhereas\b", re.I)
+
+
+def _clause(span, syl_spans, qsyl: set[str], idf: dict[str, float], text: str) -> float:
+    """IDF weight of the question's words in the candidate's own clause (up to a comma, a colon,
+    a bracket, "trong đó", "còn"), the candidate's own words excluded: of two amounts in one
+    sentence, the one whose clause says what the question asks about."""
+    ends = [m.start() for m in _CLAUSE_END.finditer(text)]
+    lo = max((e for e in ends if e < span[0]), default=-1)
+    hi = min((e for e in ends if e >= span[1]), default=len(text))
+    words = {w for x, y, w in syl_spans if x > lo and y <= hi and not (x >= span[0] and y <= span[1])}
+    return sum(idf.get(w, 0.0) for w in words & qsyl)
+
+
 def _unit_ok(text: str, span, q: Question) -> bool:
     unit = sp.unit_of(text, span)
     if not unit:
@@ -398,7 +418,7 @@ def _unit_ok(text: str, span, q: Question) -> bool:
         rate = re.search(r"\bmoi (\w+)", form)  # "đồng mỗi lít": a rate needs its "per" noun near
         if rate and rate.group(1) not in syllables(text[span[0]:span[1] + 30]):
             continue
-        if form.split()[0] in words or form in unit:
+        if form.split()[0] in words or f" {form} " in f" {unit} ":  # whole syllables: "tù" is not in "tuổi"
             return True
     return False
 

@@ -58,10 +58,12 @@ DURATION = re.compile(r"\b(how long|bao lau|trong bao lau|bao nhieu (nam|thang|n
                       r"(?<!luc )may (nam|thang|ngay|tuan|tieng))\b|\bkeo dai (bao nhieu|may) gio\b")
 MONEY = re.compile(r"\b(how much|tien|kinh phi|von|chi phi|gia tri|doanh thu|loi nhuan|cost|costs|price|worth|"
                    r"revenue|profit|budget|fund|funds|funding|money|spend|spent|pay|paid|invest|invested|"
-                   r"investment|fine|fined|dong|usd|vnd)\b")
+                   r"investment|fine|fined|fee|fees|fare|fares|salary|salaries|wage|wages|tuition|charge|charged|"
+                   r"dong|usd|vnd)\b")
 # "which airports", "sân bay nào", "ngành nào": a named thing, not a clause
 ENTITY = re.compile(r"\b(which|what) [a-z]+s?\b(?! (is|was|are|were|did|does|do|happened)\b)|\b[a-z]+ nao\b")
-MONEY_NOUN = re.compile(r"\b(revenue|profit|cost|price|budget|salary|doanh thu|loi nhuan|chi phi|gia ve|gia ban|"
+MONEY_NOUN = re.compile(r"\b(revenue|profit|cost|price|budget|salary|fee|fare|tuition|doanh thu|loi nhuan|chi phi|"
+                        r"gia ve|gia ban|"
                         r"kinh phi|ngan sach|muc luong|von dau tu|tong von)\b")
 PURPOSE = re.compile(r"\b(nham muc dich gi|de lam gi|muc dich|for what purpose|what for|purpose)\b")
 FOLLOWUP_START = re.compile(r"^(con|va|the con|vay con|what about|how about|and|also|then)\b")
@@ -218,7 +220,7 @@ def _wants(f: str, qtype: str) -> str:
         return "money"
     if qtype == "what" and MONEY_NOUN.search(f) and not NUMBER.search(f):
         return "money"  # "what was the revenue": an amount; "quỹ nào nhận 3 tỷ đồng" is not
-    if re.search(r"\b(percentage|phan tram|ty le|bao nhieu %)\b", f):
+    if re.search(r"\b(percentage|percent|what (share|proportion|fraction)|phan tram|ty le|ty trong|bao nhieu %)\b", f):
         return "percent"
     if ORG_HEAD.search(f):
         return "org"

@@ -14,6 +14,7 @@ serves the whole module; questions share the passages, so llama.cpp reuses their
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -193,6 +194,70 @@ def test_the_rest_api_answers_with_the_local_model(settings, server, sample_home
         assert answer["refused"] or markers == {c["marker"] for c in answer["citations"]}
     else:
         assert any("LLM (local:" in w for w in answer["warnings"])
+
+
+def assert_answer_grounded(answer: dict) -> None:
+    """``assert_grounded`` for a front end's ``Answer`` JSON: markers are its citations, an LLM's
+    cited sentences are held by a passage they cite, a fallback says so."""
+    markers = {int(n) for n in re.findall(r"\[(\d+)\]", answer["answer"])}
+    cited = {c["marker"]: c for c in answer["citations"]}
+    assert markers <= set(cited), answer  # no marker points at nothing
+    if answer["mode"] == "extractive":
+        assert any(w.startswith(f"LLM (local:{MODEL})") for w in answer["warnings"]), answer["warnings"]
+        return
+    assert answer["answerer"] == f"local:{MODEL}"
+    if answer["refused"]:
+        assert not cited
+        return
+    assert markers == set(cited), answer
+    for sentence in re.split(r"(?<=[.!?])\s+|\n+", answer["answer"]):
+        numbers = [int(n) for n in re.findall(r"\[(\d+)\]", sentence)]
+        if numbers:
+            claim = re.sub(r"\s*\[\d+\]", "", sentence)
+            best = max(support(claim, cited[n]["text"], answer["language"], answer["question"]) for n in numbers)
+            assert best >= SUPPORT, (sentence, answer["warnings"])
+
+
+def test_the_slack_bot_answers_with_the_local_model(settings, server, sample_home, sample_store, tmp_path):
+    """A mention through the bot's real HTTP endpoint (signed as Slack signs), answered in its
+    thread by the local model or by its visible fallback, to the fake Slack Web API."""
+    from app.factory import build_assistant
+    from app.feedback import FeedbackStore
+    from tests.fakes.slack_api import FakeSlackAPI
+    from tests.test_slack_bot import QUESTION, Bot, Recording, run_bot, settings_for
+
+    assistant = build_assistant(settings.model_copy(update={"home": sample_home, "llm_passages": 2}),
+                                store=sample_store)
+    assert assistant.llm.llm.api_base == server.base_url  # the module's server, not a second one
+    with FakeSlackAPI() as fake:
+        feedback = FeedbackStore(tmp_path / "feedback.sqlite")
+        recording = Recording(assistant)
+        url, stop = run_bot(settings_for(tmp_path, fake), recording, feedback)
+        try:
+            bot = Bot(url, fake, recording, feedback)
+            started = time.perf_counter()
+            msg, resp = bot.mention(QUESTION)
+            assert resp.status_code == 200 and time.perf_counter() - started < 3  # Slack retries after 3 s
+            [post] = fake.wait_for("chat.postMessage", timeout=settings.llm_timeout + 60)
+            took = time.perf_counter() - started
+            fake.wait_for("reactions.remove", where=lambda c: c.args.get("timestamp") == msg["ts"])
+        finally:
+            stop()
+    assert post.args["thread_ts"] == msg["ts"] and post.args["channel"] == "C0GENERAL"
+    actions = post.args["blocks"][-1]
+    stored = feedback.recall(actions["elements"][0]["value"])  # the Answer the message was made from
+    answer = stored["answer"]
+    print(f"{took:5.1f} s {answer['mode']}: {answer['answer']!r} {answer['warnings']}")
+    assert_answer_grounded(answer)
+    blocks = json.dumps(post.args["blocks"], ensure_ascii=False)
+    [note] = [b["elements"][0]["text"] for b in post.args["blocks"] if b["type"] == "context"]
+    if answer["mode"] == "llm":
+        assert f"mô hình local:{MODEL} · " in note
+    else:  # the fallback is visible in the thread, not only in the logs
+        assert f"LLM (local:{MODEL}) " in note and "trích từ bài báo · " in note
+    if answer["citations"]:
+        assert "*Nguồn*" in blocks and all(f"*[{c['marker']}]*" in blocks for c in answer["citations"])
+    assert answer["timings_ms"]["total"] / 1000 <= took and recording.asked == [(QUESTION, None)]
 
 
 def test_a_server_slower_than_the_timeout_falls_back_with_a_note(settings, server, hits):

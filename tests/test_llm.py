@@ -515,6 +515,28 @@ def test_assistant_answers_with_the_llm_and_valid_citations(sample_settings, sam
 
 
 @pytest.mark.slow
+def test_stream_with_quick_gives_the_extractive_answer_first_then_the_llms(sample_settings, sample_store):
+    from app.assistant import Quick
+    from app.factory import build_assistant
+
+    question = "Ai chủ trì hội nghị hợp tác giữa Hà Nội và Thái Nguyên?"
+    with FakeLLMServer(_reading_llm) as server:
+        settings = sample_settings.model_copy(update={"llm": f"openai:test-model@{server.openai_url}"})
+        assistant = build_assistant(settings, store=sample_store)
+        first, *deltas, final = assistant.stream(question, quick=True)
+        assert len(server.bodies()) == 1  # one retrieval, one LLM call: the quick answer costs no model time
+        plain = list(assistant.stream(question))  # without quick: as before, no Quick
+        extractive = list(assistant.stream(question, mode="extractive", quick=True))  # no LLM asked: no Quick
+    assert isinstance(first, Quick) and first.refining == "openai:test-model"
+    assert first.answer.mode == "extractive" and first.answer.answerer is None and first.answer.citations
+    assert "Bùi Xuân Hòa" in first.answer.answer and first.answer.timings_ms.total <= final.timings_ms.total
+    assert deltas and all(isinstance(d, str) for d in deltas)
+    assert final.mode == "llm" and final.answer.startswith("Bà Nguyễn Thị Bích Ngọc và ông Bùi Xuân Hòa")
+    assert not any(isinstance(p, Quick) for p in plain + extractive) and plain[-1].mode == "llm"
+    assert extractive[-1].mode == "extractive" and extractive[-1].answer == first.answer.answer
+
+
+@pytest.mark.slow
 def test_eval_runs_the_llm_beside_the_extractive_answerer(sample_settings, sample_store):
     from eval.dataset import load
     from eval.runner import run_gold

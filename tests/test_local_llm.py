@@ -18,6 +18,7 @@ import json
 import os
 import re
 import shutil
+import tempfile
 import time
 from pathlib import Path
 
@@ -175,16 +176,23 @@ def test_stream_yields_tokens_then_the_checked_draft(settings, server, hits):
         assert words(final.text) == words("".join(deltas))
 
 
-def test_the_rest_api_answers_with_the_local_model(settings, server, sample_home, tmp_path_factory):
-    import httpx
-
+@pytest.fixture(scope="module")
+def web_url(settings, server, sample_home, tmp_path_factory):
+    """The chat server (page + APIs) in LLM mode, answering with the module's model."""
     from app.web import WebService, background_server
 
     home = tmp_path_factory.mktemp("web-local") / "home"
     shutil.copytree(sample_home, home)
     web = WebService(settings.model_copy(update={"home": home, "llm_passages": 2}))
     assert web.assistant.llm.llm.api_base == server.base_url  # the module's server, not a second one
-    with background_server(web) as url, httpx.Client(base_url=url, timeout=180) as http:
+    with background_server(web) as url:
+        yield url
+
+
+def test_the_rest_api_answers_with_the_local_model(web_url):
+    import httpx
+
+    with httpx.Client(base_url=web_url, timeout=180) as http:
         assert http.get("/healthz").json()["llm"] == f"local:{MODEL}"
         answer = http.post("/api/ask", json={"question": "Hà Nội hỗ trợ Thái Nguyên bao nhiêu tiền?"}).json()
     print(answer["mode"], repr(answer["answer"]), answer["warnings"], answer["timings_ms"])
@@ -194,6 +202,69 @@ def test_the_rest_api_answers_with_the_local_model(settings, server, sample_home
         assert answer["refused"] or markers == {c["marker"] for c in answer["citations"]}
     else:
         assert any("LLM (local:" in w for w in answer["warnings"])
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+def test_the_chat_page_answers_at_once_then_the_model_refines(settings, web_url, tmp_path):
+    """In a real browser: the extractive answer, marked as quick, with its source cards, within
+    seconds; the model's words appear under it as they are written; its checked answer (or its
+    visible fallback) then takes the bubble's place, saying who answered."""
+    if not CHROMIUM.exists():
+        pytest.skip("Debian chromium is not installed at /usr/bin/chromium (apt-get install -y chromium)")
+    from playwright.sync_api import sync_playwright
+
+    from tests.test_browser import ARGS
+    from tests.test_slack_bot import CHAIRS, QUESTION
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(web_url + "/")
+        page.wait_for_selector("#question textarea", timeout=60_000)
+        # every state the bubble goes through, as the browser rendered it
+        page.evaluate("""() => {
+            window.__seen = [];
+            new MutationObserver(() => {
+                const bot = [...document.querySelectorAll("#chat [data-testid='bot']")].pop();
+                const text = bot ? bot.innerText : "";
+                if (text && window.__seen[window.__seen.length - 1] !== text) window.__seen.push(text);
+            }).observe(document.querySelector("#chat"), {subtree: true, childList: true, characterData: true});
+        }""")
+        started = time.perf_counter()
+        page.fill("#question textarea", QUESTION)
+        page.press("#question textarea", "Enter")
+        page.wait_for_selector("#chat :text('Trả lời nhanh')", timeout=30_000)
+        quick_after = time.perf_counter() - started
+        quick = page.inner_text("#chat [data-testid='bot']")
+        assert f"đang tinh chỉnh với mô hình local:{MODEL}…" in quick and "trích từ bài báo · " in quick
+        # the extractive reader's answer, here before the model has read a word
+        assert all(name in quick for name in CHAIRS) and re.search(r"\[\d+\]", quick)
+        assert page.locator("#sources .src-card").count() >= 1  # with its sources
+        page.screenshot(path=str(tmp_path / "quick.png"))
+        page.wait_for_function("() => !document.querySelector('#chat').innerText.includes('Trả lời nhanh')",
+                               timeout=(settings.llm_timeout + 60) * 1000)
+        page.wait_for_function("() => !document.querySelector('#chat .pending, #chat .generating')",
+                               timeout=30_000)
+        final_after = time.perf_counter() - started
+        final = page.inner_text("#chat [data-testid='bot']")
+        seen = page.evaluate("() => window.__seen")
+        page.screenshot(path=str(tmp_path / "final.png"))
+        cards = page.locator("#sources .src-card").count()
+        browser.close()
+    shutil.copyfile(tmp_path / "quick.png", Path(tempfile.gettempdir()) / "hoidap_chat_llm_quick.png")
+    shutil.copyfile(tmp_path / "final.png", Path(tempfile.gettempdir()) / "hoidap_chat_llm_final.png")
+    print(f"quick answer after {quick_after:.1f} s, the model's after {final_after:.1f} s: {final!r}")
+    assert not errors, errors
+    assert quick_after < final_after
+    if f"mô hình local:{MODEL} · " in final:  # the model's answer, streamed under the quick one first
+        assert any(f"Mô hình local:{MODEL} đang viết:" in s and "Trả lời nhanh" in s for s in seen), seen
+        assert re.search(r"\[\d+\]", final) and cards >= 1
+    else:  # the model's reply was not usable: the extractive answer stays, saying why
+        assert f"LLM (local:{MODEL})" in final and "Trả lời nhanh" not in final
 
 
 def assert_answer_grounded(answer: dict) -> None:

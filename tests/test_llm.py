@@ -21,6 +21,7 @@ from app.settings import get_settings
 from index.types import Hit
 from ingest.errors import HoidapError, MissingExtra
 from tests.fakes.openai_server import FakeLLMServer, Reply
+from tests.test_eval_runner import XQUAD
 
 PASSAGES = [
     (
@@ -555,6 +556,36 @@ def test_eval_runs_the_llm_beside_the_extractive_answerer(sample_settings, sampl
     llm = res["summaries"]["llm"]
     assert llm["accuracy"] == 1.0 and llm["citation_support"] == 1.0 and llm["latency_ms"]["answer"]["p50"] > 0
     assert "answers by openai:test-model" in llm["notes"] and "LLM answered: 1" in llm["notes"]
+
+
+def _quoting_llm(body: dict) -> str:
+    """A scripted 'model' that answers any question with the first sentence of passage [1]."""
+    user = body["messages"][-1]["content"]
+    first = re.search(r'<passage id="1">(.*?)</passage>', user, re.S).group(1)
+    text = first.split("\n\n")[-1].strip()  # after the title/outlet/date lines: the passage text
+    return re.split(r"(?<=[.!?])\s", text)[0].rstrip(".") + " [1]."
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not XQUAD.is_file(), reason="XQuAD not present at ../shared/data/xquad")
+def test_xquad_runs_the_llm_beside_the_extractive_product(sample_settings):
+    from eval.squad import run_squad
+
+    with FakeLLMServer(_quoting_llm) as server:
+        settings = sample_settings.model_copy(update={"llm": f"openai:test-model@{server.openai_url}"})
+        res = run_squad(settings, XQUAD, ["hybrid", "llm"], limit=3, max_paragraphs=8, seed=1, progress=False)
+        asked = len(server.bodies())
+    hybrid, llm = res["systems"]["hybrid"], res["systems"]["llm"]
+    assert set(llm) == {"vi", "en"} and llm["vi"]["n"] == hybrid["vi"]["n"] == 3
+    assert asked == 1 + 6  # one untimed warm-up, then each question once: the product never asks the LLM
+    assert hybrid["vi"]["by_llm"] == hybrid["en"]["by_llm"] == 0.0
+    # Vietnamese quotes answer the Vietnamese questions; for the English ones the reply is in the
+    # wrong language, so the extractive answer stands in (with a note), and is scored as such
+    assert llm["vi"]["by_llm"] > 0 and llm["en"]["by_llm"] == 0.0
+    assert llm["en"]["f1"] == pytest.approx(hybrid["en"]["f1"])
+    for lang in ("vi", "en"):  # same retrieval: the LLM reads the product's passages
+        assert llm[lang]["hit@1"] == hybrid[lang]["hit@1"] and 0.0 <= llm[lang]["f1"] <= 1.0
+        assert llm[lang]["p50_ms"] > 0 and "outcomes" in llm[lang]
 
 
 def test_eval_counts_an_llm_refusal_that_gave_way_apart():

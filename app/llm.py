@@ -303,8 +303,8 @@ class LLMAnswerer:
         shown_as = {index + 1: number for number, index in enumerate(checked.order, 1)}
         if grounded.added:
             numbers = ", ".join(f"[{shown_as[n]}]" for n in dict.fromkeys(grounded.added) if n in shown_as)
-            warnings.append(f"Citations added by hoidap: the LLM cited nothing; {numbers} hold the words "
-                            "of its answer.")
+            warnings.append(f"Citations added by hoidap: the LLM cited nothing; the words of its answer "
+                            f"are in {numbers}.")
         if grounded.moved:
             targets = dict.fromkeys(b for _, b in grounded.moved)
             numbers = ", ".join(f"[{shown_as[b]}]" for b in targets if b in shown_as)

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from index.types import Hit
+
+if TYPE_CHECKING:
+    from app.reader import Question
 
 
 @dataclass
@@ -34,14 +37,25 @@ class Draft:
 
 
 class Answerer(Protocol):
+    """An answer from the retrieved passages (what the LLM falls back on, and what it is)."""
+
     name: str
 
     def answer(self, question: str, hits: list[Hit], history: list[dict], language: str) -> Draft: ...
 
 
 class StreamingAnswerer(Answerer, Protocol):
-    """What the assistant asks of an LLM answerer: the answer whole, or streamed as text pieces
-    ending with the checked ``Draft``. (The reader, ``app.reader.Reader``, is called through
-    ``answer_parsed(question, hits, question_vector)`` instead: it reuses the parsed question.)"""
+    """What the assistant asks of an LLM answerer (``Assistant.llm``): the answer whole, or
+    streamed as text pieces ending with the checked ``Draft``."""
 
     def stream(self, question: str, hits: list[Hit], history: list[dict], language: str) -> Iterator[str | Draft]: ...
+
+
+class ParsedAnswerer(Protocol):
+    """What the assistant asks of its extractive reader (``Assistant.extractive``, an
+    ``app.reader.Reader``): it reuses the question the assistant parsed and the question vector
+    retrieval computed, and names the places too common in the corpus to filter on."""
+
+    common_places: set[str]
+
+    def answer_parsed(self, q: Question, hits: list[Hit], qvec: Any = None) -> Draft: ...

@@ -11,7 +11,7 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 
-from app.answerer import Draft, StreamingAnswerer
+from app.answerer import Draft, ParsedAnswerer, StreamingAnswerer
 from app.reader import MAX_CHARS, Question, Reader, parse
 from app.schema import Answer, Citation, Timings
 from index.hybrid import HybridRetriever
@@ -37,11 +37,11 @@ class Assistant:
         self.retriever = retriever
         self.llm = llm
         self.top_k = top_k
-        self._extractive: Reader | None = None
+        self._extractive: ParsedAnswerer | None = None
         self._generation: tuple[int, int] | None = None
 
     @property
-    def extractive(self) -> Reader:
+    def extractive(self) -> ParsedAnswerer:
         """Rebuilt when the index changes: word rarity and common places depend on the corpus."""
         store = self.retriever.store
         gen = (store.epoch, store.catalog.generation)  # (epoch: the index was replaced meanwhile)
@@ -53,6 +53,11 @@ class Assistant:
             self._extractive = Reader(lex.doc_freq, len(lex), common)
             self._generation = gen
         return self._extractive
+
+    def refresh(self) -> None:
+        """Rebuild the reader's word statistics now if the index changed (a front end calls this
+        after an ingest, once, rather than the next answers racing to do it)."""
+        self.extractive  # noqa: B018 (the property rebuilds on a new index generation)
 
     def check(self, question: str) -> str:
         if not isinstance(question, str):
@@ -127,7 +132,7 @@ class Assistant:
             # the LLM reads every passage retrieved, so its extractive fallback has them all
             draft = self.llm.answer(q.rewritten, hits, history, q.language)
         else:
-            draft = self.extractive.answer_parsed(q, hits, self._qvec(q))
+            draft = self.extractive.answer_parsed(q, hits, self.question_vector(q))
         return self._to_answer(text, q, draft, t0, t1, time.perf_counter())
 
     def stream(
@@ -147,11 +152,11 @@ class Assistant:
         ready in milliseconds, to show while the LLM writes (for seconds) the one that replaces it."""
         t0, text, history, q, k, hits, t1 = self._prepare(question, history, filters, k)
         if self.llm is None or mode == "extractive":
-            draft = self.extractive.answer_parsed(q, hits, self._qvec(q))
+            draft = self.extractive.answer_parsed(q, hits, self.question_vector(q))
             yield draft.text
         else:
             if quick and hits:  # (no passages: the LLM is not asked, the answer comes at once anyway)
-                first = self.extractive.answer_parsed(q, hits, self._qvec(q))
+                first = self.extractive.answer_parsed(q, hits, self.question_vector(q))
                 label = getattr(self.llm, "label", None) or self.llm.name
                 yield Quick(self._to_answer(text, q, first, t0, t1, time.perf_counter()), label)
             draft = None
@@ -160,10 +165,10 @@ class Assistant:
                     draft = piece
                 else:
                     yield piece
-            draft = draft or self.extractive.answer_parsed(q, hits, self._qvec(q))
+            draft = draft or self.extractive.answer_parsed(q, hits, self.question_vector(q))
         yield self._to_answer(text, q, draft, t0, t1, time.perf_counter())
 
-    def _qvec(self, q: Question):
+    def question_vector(self, q: Question):
         """The question's vector, which retrieval has just computed (kept by the retriever; a
         BM25-only baseline embeds it here, so that baselines differ by retrieval alone)."""
         keep = getattr(self.retriever, "query_vector", None)

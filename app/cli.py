@@ -213,7 +213,7 @@ def eval_cmd(dataset, squad, out, systems, limit, feedback_export, split) -> Non
 def slack(port: int, host: str) -> None:
     """Run the Slack bot: Socket Mode if SLACK_APP_TOKEN is set, else HTTP at /slack/events."""
     from app.factory import build_assistant
-    from app.slack_bot import check_settings, serve
+    from app.slack.bot import check_settings, serve
 
     s = get_settings()
     check_settings(s)  # before loading the index: a missing token is the likelier mistake
@@ -226,7 +226,7 @@ def slack(port: int, host: str) -> None:
 @friendly
 def chat(host: str, port: int) -> None:
     """Serve the chat page and its API (ingests the sample articles first if the index is empty)."""
-    from app.web import serve
+    from app.web.service import serve
 
     serve(get_settings(), host=host, port=port)
 

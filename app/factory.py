@@ -42,7 +42,7 @@ class ExtractiveFallback:
 
         q = parse(question, history)
         q.language = language or q.language
-        return self.assistant.extractive.answer_parsed(q, hits, self.assistant._qvec(q))
+        return self.assistant.extractive.answer_parsed(q, hits, self.assistant.question_vector(q))
 
 
 def ingest_paths(

@@ -177,13 +177,12 @@ class LLMAnswerer:
     name = "llm"
 
     def __init__(
-        self, llm: Any, fallback: Answerer, label: str = "llm", max_history: int = 6, max_passages: int | None = None
+        self, llm: Any, fallback: Answerer, label: str = "llm", max_passages: int | None = None
     ):
         prompts.validate_all()
         self.llm = llm
         self.fallback = fallback
         self.label = label
-        self.max_history = max_history
         self.max_passages = max_passages  # the best this many hits are shown; None = all
         self.system_prompts = {
             lang: prompts.load("system", lang).render(no_answer=NO_ANSWER) for lang in prompts.LANGUAGES
@@ -348,32 +347,3 @@ class LLMAnswerer:
         note = f"LLM ({self.label}) not used: {reason}; showing the extractive answer instead."
         draft.warnings = [*(warnings or []), note, *draft.warnings]
         return draft
-
-    # -- follow-ups --------------------------------------------------------------------------
-
-    def condense(self, question: str, history: list[dict] | None, language: str) -> str:
-        """Rewrite a follow-up as a standalone question; the question unchanged on any failure."""
-        turns = [
-            (m.get("role"), " ".join(_ANY_MARKER.sub("", str(m.get("content") or "")).split()))
-            for m in history or []
-            if m.get("role") in ("user", "assistant")
-        ]
-        turns = [(role, content[:600]) for role, content in turns if content][-self.max_history :]
-        if not turns or not question.strip():
-            return question
-        from llama_index.core.llms import ChatMessage, MessageRole
-
-        prompt = prompts.load("condense", _lang(language)).render(
-            history="\n".join(f"{role}: {content}" for role, content in turns), question=question.strip()
-        )
-        try:
-            reply = self.llm.chat([ChatMessage(role=MessageRole.USER, content=prompt)]).message.content or ""
-        except Exception as e:
-            log.warning("LLM %s could not condense the follow-up: %r", self.label, e)
-            return question
-        lines = [line.strip().strip("\"'“”`*").strip() for line in _THINK.sub("", reply).splitlines()]
-        rewritten = next((line for line in lines if line), "")
-        # a rambling or empty reply is worse than the original question
-        if not rewritten or NO_ANSWER in rewritten or len(rewritten) > 3 * len(question) + 300:
-            return question
-        return rewritten

@@ -53,8 +53,9 @@ class LlamaIndexDefault:
         # article-level fact the product stores at ingest. Give the baseline the same fact
         # (same finder, whole document) so it is compared on retrieval, not on missing metadata.
         from ingest.metadata import find_provinces
+        from ingest.models import join_places
 
-        self._provinces = {d.doc_id: "|" + "|".join(find_provinces(d.text)) + "|" for d in docs}
+        self._provinces = {d.doc_id: join_places(find_provinces(d.text)) for d in docs}
         self.build_seconds = time.perf_counter() - t
         return self
 

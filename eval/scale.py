@@ -311,7 +311,7 @@ def run_scale(
             replica = Store(work / "replica", timed, settings.chroma_url, collection)
             replica.refresh_lexical()
             result["replica_start_s"] = round(time.perf_counter() - t, 2)
-            store.client.delete_collection(collection)
+            store.vectors.drop()
     finally:
         if not os.environ.get("HOIDAP_SCALE_KEEP"):
             shutil.rmtree(work, ignore_errors=True)

@@ -24,6 +24,21 @@ def fold(text: str) -> str:
 
 
 def contains(haystack: str, needle: str) -> bool:
-    """Folded substring test; an empty needle never matches (it would make any answer right)."""
+    """Folded test that ``needle`` occurs in ``haystack`` as whole words: "2-10" is not in
+    "ngày 12-10", nor "25" in "250 người". An empty needle never matches (it would make any
+    answer right)."""
     n = fold(needle)
-    return bool(n) and n in fold(haystack)
+    if not n:
+        return False
+    left = r"(?<![^\W_])" if _WORD.match(n[0]) else ""
+    right = r"(?![^\W_])" if _WORD.match(n[-1]) else ""
+    return re.search(left + re.escape(n) + right, fold(haystack)) is not None
+
+
+def numbers(text: str) -> list[str]:
+    """The numbers written in ``text`` ("1.200", "4,5", and 1, 9, 2025 of "1-9-2025")."""
+    return _NUMBER.findall(fold(text))
+
+
+_WORD = re.compile(r"\w")
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")

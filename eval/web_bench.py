@@ -51,7 +51,7 @@ def first_start(question: str) -> dict:
 
     import httpx
 
-    from app.web import free_port
+    from app.web.service import free_port
 
     with tempfile.TemporaryDirectory(prefix="hoidap-first-") as home:
         port = free_port()
@@ -101,7 +101,7 @@ def run_web_bench(
     requests: int = 40,
 ) -> dict:
     """Start the server in a subprocess over ``settings.home``, time start-up and /api/ask latency."""
-    from app.web import free_port
+    from app.web.service import free_port
 
     settings = settings or get_settings()
     questions = questions or QUESTIONS

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from ingest.errors import IndexUnavailable
-from ingest.models import Article, Chunk
+from ingest.models import Article, Chunk, join_places
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
@@ -119,7 +119,7 @@ class Catalog:
                 meta = {
                     "doc_id": doc, "path": path, "title": title or "", "source": source or "",
                     "published": pub or "", "event_date": ev or "",
-                    "provinces": "|" + "|".join(provinces) + "|" if provinces else "", "url": url or "",
+                    "provinces": join_places(provinces), "url": url or "",
                     "hash": h, "key": key, "event_date_text": evt or "", "n_chars": n or 0,
                     "start": start, "end": end,
                     "ann": json.dumps({"s": json.loads(sents or "[]"), "t": json.loads(tags or "[]")},
@@ -273,7 +273,7 @@ class Catalog:
                 "tags": [[tuple(t) for t in s] for s in json.loads(tags or "[]")],
                 "meta": {
                     "title": title, "source": source, "published": pub, "event_date": ev,
-                    "event_date_text": evt, "provinces": "|" + "|".join(json.loads(prov or "[]")) + "|",
+                    "event_date_text": evt, "provinces": join_places(json.loads(prov or "[]")),
                     "path": path, "url": url, "doc_id": doc,
                 },
             }

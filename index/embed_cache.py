@@ -41,7 +41,7 @@ class CachedEmbedder:
 
     def seed_from(self, collection, page: int = 1000) -> int:
         """Copy every (document, embedding) pair of a Chroma collection, and the sentence vectors
-        its chunks carry (see ``Store._chunk_meta``); returns how many passages."""
+        its chunks carry (see ``index.chunk_meta.chunk_meta``); returns how many passages."""
         n, offset = 0, 0
         while True:
             got = collection.get(include=["documents", "embeddings", "metadatas"], limit=page, offset=offset)

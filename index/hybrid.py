@@ -13,6 +13,7 @@ from collections import OrderedDict, defaultdict
 
 from index.store import Store
 from index.types import Filters, Hit, event_period
+from ingest.models import join_places, split_places
 
 RRF_K = 60
 POOL = 50  # candidates taken from each side before fusion
@@ -28,12 +29,12 @@ class _Articles:
     result is exactly what a full scan gives."""
 
     def __init__(self, articles: list[dict]) -> None:
-        self.all = [(a["doc_id"], {**a, "provinces": "|" + "|".join(a["provinces"]) + "|"}) for a in articles]
+        self.all = [(a["doc_id"], {**a, "provinces": join_places(a["provinces"])}) for a in articles]
         self.by_place: dict[str, list[tuple[str, dict]]] = defaultdict(list)
         self.by_period: dict[tuple, list[tuple[str, dict]]] = defaultdict(list)
         for item in self.all:
-            # the segments between bars are what ``accepts`` can match a bar-free province against
-            for place in set(item[1]["provinces"].casefold().split("|")[1:-1]):
+            # the names between bars are what ``accepts`` can match a bar-free province against
+            for place in set(split_places(item[1]["provinces"].casefold())):
                 self.by_place[place].append(item)
             self.by_period[event_period(item[1])].append(item)
 
@@ -51,9 +52,10 @@ class _Articles:
         return self.all
 
 
-class _Allowed:
+class Allowed:
     """What one filter lets through: articles, their chunk ids (sorted, for Chroma) and the
-    matching BM25 row mask (built on first use, rebuilt if the lexical index changed size)."""
+    matching BM25 row mask (both built on first use by ``HybridRetriever.allowed_ids`` and
+    ``allowed_mask``; the mask rebuilt if the lexical index changed size)."""
 
     def __init__(self, docs: set[str]) -> None:
         self.docs = docs
@@ -73,7 +75,7 @@ class HybridRetriever:
         # recent filter allows (one question rarely comes alone with its filter).
         self._articles: tuple[tuple, _Articles] | None = None
         self._count: tuple[tuple, int] | None = None
-        self._filter_cache: OrderedDict[tuple, _Allowed] = OrderedDict()
+        self._filter_cache: OrderedDict[tuple, Allowed] = OrderedDict()
         self._cache_lock = threading.Lock()
         self._queries: OrderedDict[str, object] = OrderedDict()
 
@@ -87,7 +89,11 @@ class HybridRetriever:
         return (self._generation(), filters.source, filters.province, filters.date_from, filters.date_to,
                 filters.event_year, filters.event_month)
 
-    def _allowed(self, filters: Filters) -> _Allowed:
+    def allowed(self, filters: Filters | None) -> Allowed | None:
+        """What ``filters`` let through (None: no filter), kept for the latest filters of this
+        index generation."""
+        if not filters or filters.empty():
+            return None
         key = self._key(filters)
         with self._cache_lock:  # concurrent requests share the cache (and evict from it)
             entry = self._filter_cache.get(key)
@@ -98,28 +104,24 @@ class HybridRetriever:
         articles = self._articles
         if articles is None or articles[0] != gen:
             articles = self._articles = (gen, _Articles(self.store.catalog.articles()))
-        entry = _Allowed({doc for doc, meta in articles[1].candidates(filters) if filters.accepts(meta)})
+        entry = Allowed({doc for doc, meta in articles[1].candidates(filters) if filters.accepts(meta)})
         with self._cache_lock:
             self._filter_cache[key] = entry
             while len(self._filter_cache) > FILTER_CACHE:
                 self._filter_cache.popitem(last=False)
         return entry
 
-    def _allowed_docs(self, filters: Filters | None) -> set[str] | None:
-        if not filters or filters.empty():
-            return None
-        return self._allowed(filters).docs
-
-    def _chunk_ids(self, entry: _Allowed) -> list[str]:
+    def allowed_ids(self, entry: Allowed) -> list[str]:
+        """The chunk ids of the articles ``entry`` allows, sorted."""
         if entry.ids is None:
             entry.ids = sorted(self.store.catalog.chunk_ids_of(entry.docs))
         return entry.ids
 
-    def _mask(self, filters: Filters, allowed: set[str]):
+    def allowed_mask(self, entry: Allowed):
+        """The BM25 row mask of the chunks ``entry`` allows."""
         lex = self.store.lexical
-        entry = self._allowed(filters)
         if entry.mask is None or len(entry.mask) != len(lex):
-            entry.mask = lex.mask(self._chunk_ids(entry))
+            entry.mask = lex.mask(self.allowed_ids(entry))
         return entry.mask
 
     def _chunk_count(self) -> int:
@@ -128,24 +130,20 @@ class HybridRetriever:
             self._count = (gen, self.store.catalog.counts()[1])  # Chroma's count() costs ~10 ms at 100k
         return self._count[1]
 
-    def dense(
-        self, query: str, n: int, allowed: set[str] | None, filters: Filters | None = None
-    ) -> list[tuple[str, float]]:
+    def dense(self, query: str, n: int, allowed: Allowed | None = None) -> list[tuple[str, float]]:
+        """Up to ``n`` (chunk id, cosine similarity) nearest to ``query``, among ``allowed``."""
         count = self._chunk_count()
-        if not count or (allowed is not None and not allowed):
+        if not count or (allowed is not None and not allowed.docs):
             return []
         vec = self.query_vector(query)[None, :]
-        kw = {}
+        ids = None
         if allowed is not None:
             # an id list is 3-6x faster in Chroma than a where-filter on doc_id
-            ids = self._allowed_ids(filters, allowed) if filters is not None else sorted(
-                self.store.catalog.chunk_ids_of(allowed))
+            ids = self.allowed_ids(allowed)
             if not ids:
                 return []
-            kw["ids"] = ids
             n = min(n, len(ids))
-        res = self.store._chroma("query", query_embeddings=vec, n_results=min(n, count), include=["distances"], **kw)
-        return [(cid, 1.0 - float(d)) for cid, d in zip(res["ids"][0], res["distances"][0])]
+        return self.store.search(vec, min(n, count), ids)
 
     def query_vector(self, query: str):
         """The query's embedding, kept for the few latest queries: the reader compares the same
@@ -167,20 +165,10 @@ class HybridRetriever:
         with self._cache_lock:
             self._queries.clear()
 
-    def _allowed_ids(self, filters: Filters, allowed: set[str]) -> list[str]:
-        return self._chunk_ids(self._allowed(filters))
-
-    def lexical(
-        self, query: str | list[str], n: int, allowed: set[str] | None, filters: Filters | None = None
-    ) -> list[tuple[str, float]]:
-        lex = self.store.lexical
-        if allowed is None:
-            mask = None
-        elif filters is not None:
-            mask = self._mask(filters, allowed)
-        else:
-            mask = lex.mask(self.store.catalog.chunk_ids_of(allowed))
-        return lex.search(query, k=n, allowed=mask)
+    def lexical(self, query: str | list[str], n: int, allowed: Allowed | None = None) -> list[tuple[str, float]]:
+        """Up to ``n`` (chunk id, BM25 score) for ``query`` (text or tokens), among ``allowed``."""
+        mask = self.allowed_mask(allowed) if allowed is not None else None
+        return self.store.lexical.search(query, k=n, allowed=mask)
 
     def retrieve(
         self,
@@ -191,9 +179,9 @@ class HybridRetriever:
         weights: tuple[float, float] = (1.0, 1.0),
     ) -> list[Hit]:
         """Top ``k`` passages; ``weights`` scale each side's reciprocal ranks (dense, lexical)."""
-        allowed = self._allowed_docs(filters)
-        dense = self.dense(query, POOL, allowed, filters) if self.mode != "bm25" else []
-        lex = self.lexical(lexical_query or query, POOL, allowed, filters) if self.mode != "dense" else []
+        allowed = self.allowed(filters)
+        dense = self.dense(query, POOL, allowed) if self.mode != "bm25" else []
+        lex = self.lexical(lexical_query or query, POOL, allowed) if self.mode != "dense" else []
         fused: dict[str, float] = {}
         for ranked, w in zip((dense, lex), weights):
             for rank, (cid, _) in enumerate(ranked):

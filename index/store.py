@@ -7,17 +7,16 @@ article and passages written before a crash are reused), upserts them, then repl
 article's catalog rows in one transaction, then deletes its stale vectors. A crash at any
 point leaves either the old article or vectors that the next run reuses: never duplicates.
 
-Chroma is the source of truth: every chunk's metadata holds what the catalog needs, so a
-missing or damaged catalog is rebuilt from it, and with a Chroma server several processes
-share one collection, each keeping a local catalog + BM25 cache (see ``index.server_sync``).
-Calls to a Chroma server are retried with backoff on transport errors (a restart, a dropped
-connection); when it stays down, ``IndexUnavailable`` names the URL.
+Chroma is the source of truth: every chunk's metadata holds what the catalog needs
+(``index.chunk_meta``), so a missing or damaged catalog is rebuilt from it. The vectors live
+behind the ``index.vectors`` interface, embedded or on a Chroma server (where several
+processes share one collection, each keeping a local catalog + BM25 cache); the store calls
+its hooks at fixed points and never asks which one it has.
 """
 
 from __future__ import annotations
 
 import fcntl
-import json
 import logging
 import os
 import shutil
@@ -27,22 +26,17 @@ from collections.abc import Callable, Iterable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlparse
 
-from index import server_sync
 from index.catalog import Catalog, CatalogDamaged
+from index.chunk_meta import catalog_rows, chunk_meta
 from index.embed import Embedder
 from index.lexical import LexicalChanged, LexicalIndex
-from ingest.errors import BadInput, HoidapError, IndexMismatch, IndexUnavailable
+from index.vectors import Vectors, open_vectors
+from ingest.errors import BadInput, IndexUnavailable
 from ingest.load import RawDoc, Skipped
 
 log = logging.getLogger(__name__)
 BATCH = 64  # chunks embedded and written together
-RETRY_DELAYS = (0.25, 0.75, 2.0)  # seconds before each retry of a failed Chroma server call
-# ... and of an embedded read that hit another process's write: reopened and read again until the
-# writer's files agree (on a loaded 2-core machine a re-ingest's window outlasted 0.6 s: CI saw a 503)
-STALE_RETRY_DELAYS = (0.0, 0.1, 0.3, 0.6, 1.2, 2.5, 5.0)
-READS = frozenset({"query", "get", "count"})
 
 
 @dataclass
@@ -68,52 +62,31 @@ class SyncReport:
         return s
 
 
-def connect_chroma(home: Path, url: str | None):
-    import chromadb
-    from chromadb.config import Settings as ChromaSettings
-
-    opts = ChromaSettings(anonymized_telemetry=False)
-    try:
-        if url:
-            u = urlparse(url if "://" in url else f"http://{url}")
-            client = chromadb.HttpClient(
-                host=u.hostname or "localhost", port=u.port or 8000, ssl=u.scheme == "https", settings=opts
-            )
-            # chromadb's HTTP session never times out: a hung server would hang every request.
-            session = getattr(getattr(client, "_server", None), "_session", None)
-            if session is not None:
-                import httpx
-
-                session.timeout = httpx.Timeout(120.0, connect=5.0)
-            return client
-        (home / "chroma").mkdir(parents=True, exist_ok=True)
-        return chromadb.PersistentClient(path=str(home / "chroma"), settings=opts)
-    except Exception as e:
-        where = f"the Chroma server at {url}" if url else f"the Chroma store in {home / 'chroma'}"
-        raise IndexUnavailable(f"cannot open {where}: {e}{_repair_hint(e, url)}") from e
-
-
 class Store:
-    def __init__(self, home: Path, embedder: Embedder, chroma_url: str | None = None, collection: str = "hoidap"):
+    """One index home: the vectors (``index.vectors``), the catalog and the BM25 index, in step.
+
+    ``Store(home, embedder, chroma_url, collection)`` opens the embedded Chroma store in
+    ``home``, or the collection on the Chroma server at ``chroma_url``."""
+
+    def __init__(
+        self, home: Path, embedder: Embedder, chroma_url: str | None = None, collection: str = "hoidap",
+    ) -> None:
         self.home = Path(home)
         self.home.mkdir(parents=True, exist_ok=True)
         self.embedder = embedder
         self.chroma_url = chroma_url
-        self.client = connect_chroma(self.home, chroma_url)
-        self.collection = self._open_collection(collection)
+        self.vectors: Vectors = open_vectors(self.home, embedder, chroma_url, collection)
         self.catalog_db = self._open_catalog()
         self._catalog_file = self._catalog_identity()
-        self._chroma_gen = self.catalog_db.generation  # the catalog generation our Chroma handle has seen
         self._lexical: LexicalIndex | None = None
-        self._checked = 0.0
         self._writing = False
-        self._pull_lock = threading.Lock()
         self._lexical_lock = threading.Lock()
         self._reopen_lock = threading.Lock()
         self.epoch = 0  # bumped when the index was replaced under this process (caches keyed on it)
+        self.vectors.attach(self)
         # The catalog mirrors one collection; a home reused with another server or collection
         # (or switched between embedded and server mode) would otherwise pair rows with absent vectors.
-        source = f"{chroma_url or 'embedded'}#{collection}"
+        source = f"{self.vectors.label}#{collection}"
         try:
             built_for = self._check_catalog(source)
         except CatalogDamaged as e:  # a page damaged mid-file: the header opened fine
@@ -121,38 +94,35 @@ class Store:
             built_for = self.catalog_db.get_state("source")
         if built_for != source:
             self.catalog_db.set_state("source", source)
-        self._chroma_gen = self.catalog_db.generation
+        self.vectors.attach(self)  # (the catalog may have been rebuilt: its generation is the one seen)
         _clean_lexical_debris(self.lexical_dir)
 
     def _check_catalog(self, source: str) -> str | None:
         built_for = self.catalog_db.get_state("source")
         if built_for not in (None, source):
             log.warning("the index catalog in %s mirrors %s, not %s: rebuilding it", self.home, built_for, source)
-            server_sync.pull(self)
-        elif self.chroma_url:
-            self._check_remote()
+            self.pull()
         else:
-            chunks = self.catalog_db.counts()[1]
-            vectors = self._chroma("count")
-            if chunks == 0 and vectors:
-                log.warning("the index catalog in %s is empty but Chroma holds vectors: rebuilding it", self.home)
-                server_sync.pull(self)
-            elif vectors < chunks:
-                log.warning(
-                    "the Chroma store in %s holds %d vectors for %d passages: answers use keywords only for the "
-                    "rest until `hoidap ingest` embeds them again", self.home, vectors, chunks,
-                )
+            self.vectors.check_at_open()
         return built_for
 
     @property
+    def collection(self):
+        """The Chroma collection (read it; write through the store)."""
+        return self.vectors.collection
+
+    @property
+    def writing(self) -> bool:
+        """Is this store inside a write (``sync``, ``remove``, ``reset``)?"""
+        return self._writing
+
+    @property
     def catalog(self) -> Catalog:
-        """The local catalog; in server mode brought up to date with the shared collection first,
-        embedded, reopened when another process has reset the index and built a new one."""
-        if self.chroma_url:
-            if not self._writing and time.monotonic() - self._checked > server_sync.CHECK_EVERY:
-                self._check_remote()
-        elif not self._writing:
-            self._check_replaced()  # one stat() call
+        """The local catalog, first brought up to date by the vectors' backend (in server mode
+        with the shared collection; embedded, reopened when another process has reset the
+        index and built a new one)."""
+        if not self._writing:
+            self.vectors.keep_up()
         return self.catalog_db
 
     def _catalog_identity(self) -> tuple[int, int] | None:
@@ -162,16 +132,17 @@ class Store:
             return None
         return st.st_dev, st.st_ino
 
-    def _check_replaced(self) -> None:
+    def follow_reset(self) -> bool:
         """`hoidap index reset` in another process deletes the catalog and the collection under a
-        running chat; a later ingest makes new ones. Follow them (or say what happened)."""
+        running chat; a later ingest makes new ones. Follow them (or say what happened); True
+        when the catalog was reopened (one stat() call when nothing happened)."""
         now = self._catalog_identity()
         if now == self._catalog_file:
-            return
+            return False
         with self._reopen_lock:
             now = self._catalog_identity()
             if now == self._catalog_file:
-                return
+                return False
             if now is None:
                 raise IndexUnavailable(
                     f"the index in {self.home} was reset: add articles with `hoidap ingest PATH`"
@@ -182,18 +153,20 @@ class Store:
             self._catalog_file = now
             self._lexical = None
             self.epoch += 1
-            self._chroma_gen = -1  # forces the Chroma handle to be reopened
-        self._reopen_chroma()
+        return True
 
-    def _check_remote(self) -> None:
-        if not self._pull_lock.acquire(blocking=False):
-            return  # another thread is pulling: answer from the catalog as it is
-        try:
-            if server_sync.stale(self):
-                server_sync.pull(self)
-            self._checked = time.monotonic()
-        finally:
-            self._pull_lock.release()
+    def pull(self) -> int:
+        """Replace the local catalog with the collection's contents; returns the chunks kept."""
+        t0 = time.perf_counter()
+        state = self.vectors.pulled_state()  # before reading: see ``index.vectors.server``
+        rows = {cid: {"text": text, **meta} for cid, text, meta in self.vectors.rows()}
+        articles, chunks, vectors = catalog_rows(rows)
+        self.catalog_db.replace_all(articles, chunks, state, vectors)
+        log.info(
+            "pulled %d articles, %d chunks from the %s in %.1f s",
+            len(articles), len(chunks), self.vectors.where, time.perf_counter() - t0,
+        )
+        return len(chunks)
 
     def _open_catalog(self) -> Catalog:
         path = self.home / "catalog.sqlite"
@@ -221,31 +194,11 @@ class Store:
         self.catalog_db = Catalog(self.home / "catalog.sqlite")
         old.close()
         self._catalog_file = self._catalog_identity()
-        self._chroma_gen = self.catalog_db.generation
-        server_sync.pull(self)
-        self._chroma_gen = self.catalog_db.generation
+        self.vectors.attach(self)
+        self.pull()
+        self.vectors.attach(self)
         self._lexical = None
         self.epoch += 1
-
-    # -- opening ---------------------------------------------------------------------------
-    def _open_collection(self, name: str):
-        want = {"embedder": self.embedder.name, "dim": self.embedder.dim}
-        try:
-            col = self.client.get_or_create_collection(
-                name, metadata=want, configuration={"hnsw": {"space": "cosine"}}, embedding_function=None
-            )
-        except Exception as e:
-            raise IndexUnavailable(
-                f"cannot open Chroma collection {name!r} on the {self._where()}: {e}{_repair_hint(e, self.chroma_url)}"
-            ) from e
-        have = col.metadata or {}
-        if have.get("embedder") != want["embedder"] or int(have.get("dim", -1)) != want["dim"]:
-            raise IndexMismatch(
-                f"the index in {self.home} was built with embedder {have.get('embedder')!r} "
-                f"(dim {have.get('dim')}), but HOIDAP_EMBED_MODEL is {want['embedder']!r} (dim {want['dim']}): "
-                "set HOIDAP_EMBED_MODEL back, or run `hoidap index reset` and ingest again"
-            )
-        return col
 
     @contextmanager
     def _writer(self, check: bool = True):
@@ -254,10 +207,7 @@ class Store:
         with open(self.home / ".lock", "w") as fh:
             fcntl.flock(fh, fcntl.LOCK_EX)
             try:
-                if self.chroma_url:
-                    self._check_remote()  # write on top of what the shared collection holds
-                else:
-                    self._follow_other_writers()
+                self.vectors.before_write()
                 try:
                     damage = check and self.catalog_db.check()  # found here, not by a later answer
                 except CatalogDamaged as e:
@@ -268,8 +218,7 @@ class Store:
                 yield
             finally:
                 self._writing = False
-                if not self.chroma_url and not self.catalog_db.closed:  # (closed: the index was reset)
-                    self._chroma_gen = self.catalog_db.generation  # our own writes: our handle has them
+                self.vectors.after_write()
                 fcntl.flock(fh, fcntl.LOCK_UN)
 
     # -- writing ---------------------------------------------------------------------------
@@ -287,8 +236,7 @@ class Store:
 
         report = SyncReport()
         with self._writer():
-            if not self.chroma_url:
-                self._restore_vectors(report)
+            self._restore_vectors(report)
             known = self.catalog.article_hashes()
             seen: dict[str, str] = {}  # doc_id -> where this run read it
             pending: list = []
@@ -325,15 +273,14 @@ class Store:
                     pending = []
             self._flush(pending, report)
             if prune_under:
-                roots = [str(Path(p).resolve()) for p in prune_under]
-                gone = [
+                roots = [Path(p).resolve() for p in prune_under]
+                gone = [  # (folders, not string prefixes: /data/news does not hold /data/news2)
                     d for d, (_, path) in known.items()
-                    if d not in seen and any(str(Path(path.split(":")[0]).resolve()).startswith(r) for r in roots)
+                    if d not in seen and any(Path(path.split(":")[0]).resolve().is_relative_to(r) for r in roots)
                 ]
                 self.remove(gone)
                 report.removed = len(gone)
-            if self.chroma_url:
-                server_sync.mark(self)
+            self.vectors.synced()
             self.refresh_lexical()
         return report
 
@@ -341,23 +288,20 @@ class Store:
         """Embed again the passages the catalog holds and Chroma lost (its folder deleted or
         replaced): an unchanged article is otherwise never looked at again, and its passages
         would be found by keywords only."""
-        chunks = self.catalog_db.counts()[1]
-        if not chunks or self._chroma("count") >= chunks:
-            return
-        ids = self.catalog_db.all_chunk_ids()
-        have = set(self._existing_ids(ids))
-        lost = [cid for cid in ids if cid not in have]
+        lost = self.vectors.lost_ids()
         if not lost:
             return
-        log.warning("the Chroma store in %s lost %d of %d vectors: embedding them again", self.home, len(lost), chunks)
+        log.warning(
+            "the %s lost %d of %d vectors: embedding them again", self.vectors.where, len(lost),
+            self.catalog_db.counts()[1],
+        )
         for i in range(0, len(lost), BATCH):
             rows = self.catalog_db.vector_rows(lost[i : i + BATCH])
             if not rows:
                 continue
-            self._chroma(
-                "upsert", ids=[cid for cid, _, _ in rows],
-                embeddings=self.embedder.embed_passages([text for _, text, _ in rows]),
-                documents=[text for _, text, _ in rows], metadatas=[{**meta, "ts": time.time()} for *_, meta in rows],
+            self.vectors.upsert(
+                [cid for cid, _, _ in rows], self.embedder.embed_passages([text for _, text, _ in rows]),
+                [text for _, text, _ in rows], [{**meta, "ts": time.time()} for *_, meta in rows],
             )
             report.chunks_restored += len(rows)
 
@@ -365,10 +309,10 @@ class Store:
         if not pending:
             return
         all_chunks = [c for _, chunks, _, _ in pending for c in chunks]
-        have = set(self._existing_ids([c.chunk_id for c in all_chunks]))
+        have = set(self.vectors.existing([c.chunk_id for c in all_chunks]))
         new = [c for c in all_chunks if c.chunk_id not in have]
         now = time.time()
-        # Beyond a.meta(): what rebuilding the catalog from Chroma needs (see index.server_sync).
+        # Beyond a.meta(): what rebuilding the catalog from Chroma needs (see index.chunk_meta).
         metas = {
             a.doc_id: {
                 **a.meta(), "hash": a.content_hash, "key": key, "event_date_text": a.event_date_text or "",
@@ -379,19 +323,15 @@ class Store:
         svecs = self._sentence_vectors(all_chunks)
         if new:
             vectors = self.embedder.embed_passages([c.text for c in new])
-            self._chroma(
-                "upsert",
-                ids=[c.chunk_id for c in new],
-                embeddings=vectors,
-                documents=[c.text for c in new],
-                metadatas=[self._chunk_meta(c, metas[c.doc_id], svecs.get(c.chunk_id)) for c in new],
+            self.vectors.upsert(
+                [c.chunk_id for c in new], vectors, [c.text for c in new],
+                [chunk_meta(c, metas[c.doc_id], svecs.get(c.chunk_id)) for c in new],
             )
         reused = [c for c in all_chunks if c.chunk_id in have]
         if reused:  # offsets or article metadata may have moved
             known = {**self.catalog.sentence_vectors([c.chunk_id for c in reused]), **svecs}
-            self._chroma(
-                "update", ids=[c.chunk_id for c in reused],
-                metadatas=[self._chunk_meta(c, metas[c.doc_id], known.get(c.chunk_id)) for c in reused],
+            self.vectors.update(
+                [c.chunk_id for c in reused], [chunk_meta(c, metas[c.doc_id], known.get(c.chunk_id)) for c in reused]
             )
         report.chunks_embedded += len(new)
         report.chunks_reused += len(reused)
@@ -399,7 +339,7 @@ class Store:
             stale = set(self.catalog.chunk_ids(article.doc_id)) - {c.chunk_id for c in chunks}
             self.catalog.put(article, chunks, key)
             if stale:
-                self._chroma("delete", ids=sorted(stale))
+                self.vectors.delete(sorted(stale))
             if existed:
                 report.updated += 1
             else:
@@ -420,85 +360,15 @@ class Store:
         vec = dict(zip(texts, self.embedder.embed_passages(texts)))
         return {c.chunk_id: np.stack([vec[c.text[a:b]] for a, b in c.sentences]) for c in todo_chunks}
 
-    @staticmethod
-    def _chunk_meta(c, article_meta: dict, svecs=None) -> dict:
-        # Chroma keeps everything needed to rebuild the catalog from it (server mode, repair).
-        ann = {"s": c.sentences, "t": c.tags}
-        if svecs is not None:
-            import base64
-
-            from index.catalog import pack_vectors
-
-            ann |= {"d": int(svecs.shape[1]), "v": base64.b64encode(pack_vectors(svecs)).decode("ascii")}
-        return {**article_meta, "start": c.start, "end": c.end, "ann": json.dumps(ann, ensure_ascii=False)}
-
-    def _existing_ids(self, ids: list[str]) -> list[str]:
-        out: list[str] = []
-        for i in range(0, len(ids), 500):
-            out.extend(self._chroma("get", ids=ids[i : i + 500], include=[])["ids"])
-        return out
-
-    def _chroma(self, op: str, **kw):
-        if self.chroma_url:
-            return self._chroma_call(lambda: getattr(self.collection, op)(**kw), op)
-        if op in READS and not self._writing:
-            self._follow_other_writers()
-        for delay in (*STALE_RETRY_DELAYS, None):
-            col = self.collection
-            try:
-                return self._chroma_call(lambda: getattr(col, op)(**kw), op)
-            except IndexUnavailable as e:
-                if delay is None or op not in READS or not _stale_handle(e):
-                    raise
-                # another process is mid-write (its catalog not bumped yet): reopen, read again
-                time.sleep(delay)
-                self._reopen_chroma(failed=col)
-
-    # Embedded Chroma is one process's store: a process that keeps a handle open (the chat) while
-    # another (`hoidap ingest`) updates or deletes vectors goes on reading a stale view, and a
-    # query filtered by ids then fails with "Error finding id" until the handle is reopened. The
-    # catalog's generation says when another process has written; adds alone stay visible.
-    def _follow_other_writers(self) -> None:
-        if self.catalog.generation != self._chroma_gen:  # (``catalog``: a reset index is followed too)
-            self._reopen_chroma()
-
-    def _reopen_chroma(self, failed=None) -> None:
-        """Open a fresh handle; with ``failed`` (the collection a read failed on), only if no
-        other thread has done so meanwhile."""
-        with self._reopen_lock:
-            gen = self.catalog_db.generation
-            if (self.collection is not failed) if failed is not None else (gen == self._chroma_gen):
-                return
-            _forget_client(self.home / "chroma")
-            self.client = connect_chroma(self.home, None)
-            self.collection = self._open_collection(self.collection.name)
-            self._chroma_gen = gen
-            log.info("reopened the Chroma store in %s: another process wrote to it", self.home)
-
-    def _where(self) -> str:
-        return f"Chroma server {self.chroma_url}" if self.chroma_url else f"Chroma store in {self.home}"
-
-    def _chroma_call(self, fn: Callable, op: str):
-        """Run one Chroma call; retry transient server failures (all our writes are idempotent)."""
-        delays = RETRY_DELAYS if self.chroma_url else ()
-        for attempt in range(len(delays) + 1):
-            try:
-                return fn()
-            except HoidapError:
-                raise
-            except Exception as e:
-                if attempt < len(delays) and _transient(e):
-                    log.warning("%s on the %s failed (%s): retrying in %.2f s", op, self._where(), e, delays[attempt])
-                    time.sleep(delays[attempt])
-                    continue
-                hint = _repair_hint(e, self.chroma_url)
-                raise IndexUnavailable(f"{op} failed on the {self._where()}: {e}{hint}") from e
+    def search(self, vector, n: int, ids: list[str] | None = None) -> list[tuple[str, float]]:
+        """The ``n`` passages nearest to ``vector`` (among ``ids``): (chunk id, cosine similarity)."""
+        return self.vectors.query(vector, n, ids)
 
     def remove(self, doc_ids: list[str]) -> None:
         for d in doc_ids:
             ids = self.catalog.chunk_ids(d)
             if ids:
-                self._chroma("delete", ids=ids)
+                self.vectors.delete(ids)
         self.catalog.remove(doc_ids)
 
     # -- lexical ---------------------------------------------------------------------------
@@ -559,56 +429,24 @@ class Store:
         size = sum(f.stat().st_size for f in self.home.rglob("*") if f.is_file())
         return {
             "home": str(self.home),
-            "chroma": self.chroma_url or "embedded",
+            "chroma": self.vectors.label,
             "embedder": self.embedder.name,
             "dim": self.embedder.dim,
             "articles": articles,
             "chunks": chunks,
-            "vectors": self._chroma("count"),
+            "vectors": self.vectors.count(),
             "generation": self.catalog.generation,
             "bytes_on_disk": size,
         }
 
     def reset(self) -> None:
-        """Delete everything this index holds. Embedded, the whole Chroma folder goes, so a
-        damaged store is really gone (deleting the collection through it may fail)."""
+        """Delete everything this index holds (embedded, the whole Chroma folder)."""
         with self._writer(check=False):
-            try:
-                self.client.delete_collection(self.collection.name)
-            except Exception as e:
-                if self.chroma_url:
-                    raise IndexUnavailable(f"could not delete the collection on the {self._where()}: {e}") from e
-                log.info("could not delete the Chroma collection (%s): removing its folder", e)
+            self.vectors.drop()
             self.catalog_db.close()
             for p in ("catalog.sqlite", "catalog.sqlite-wal", "catalog.sqlite-shm"):
                 (self.home / p).unlink(missing_ok=True)
             shutil.rmtree(self.lexical_dir, ignore_errors=True)
-            if not self.chroma_url:
-                _forget_client(self.home / "chroma")
-                shutil.rmtree(self.home / "chroma", ignore_errors=True)
-
-
-def _repair_hint(e: Exception, url: str | None) -> str:
-    """The way back from a damaged embedded store (SQLite's words for a damaged file)."""
-    if url:
-        return ""
-    damaged = ("malformed", "not a database", "corrupt", "vtable constructor failed")
-    if any(w in str(e).lower() for w in damaged):
-        return " (the store is damaged: `hoidap index reset --yes` removes it, then ingest your articles again)"
-    return " (if this persists: `hoidap index reset --yes` removes the index, then ingest your articles again)"
-
-
-def _forget_client(path: Path) -> None:
-    """chromadb shares one client system per path: drop ours so the next client opens afresh
-    (threads mid-query keep the old handle until they finish)."""
-    from chromadb.api.client import SharedSystemClient
-
-    systems = getattr(SharedSystemClient, "_identifier_to_system", None)
-    if isinstance(systems, dict):
-        systems.pop(str(path), None)
-        getattr(SharedSystemClient, "_identifier_to_refcount", {}).pop(str(path), None)
-    else:
-        SharedSystemClient.clear_system_cache()
 
 
 def _clean_lexical_debris(folder: Path) -> None:
@@ -619,21 +457,3 @@ def _clean_lexical_debris(folder: Path) -> None:
         clean_debris(folder)
     except OSError as e:
         log.warning("could not remove old lexical index folders beside %s: %s", folder, e)
-
-
-def _stale_handle(e: Exception) -> bool:
-    """Embedded Chroma read through a handle that missed another process's update or delete."""
-    return "Error finding id" in str(e)
-
-
-def _transient(e: Exception) -> bool:
-    """A failure worth retrying: the connection, not the request, went wrong."""
-    import httpx
-
-    if isinstance(e, httpx.TransportError):
-        return True
-    code = getattr(e, "code", None)
-    try:
-        return callable(code) and int(code()) in (502, 503, 504)
-    except (TypeError, ValueError):
-        return False

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from ingest.metadata import LEAD_DATE
+from ingest.dates import ISO, LEAD_DATE
+from ingest.models import join_places
 
 
 @dataclass
@@ -48,7 +48,7 @@ class Filters:
     def accepts(self, meta: dict) -> bool:
         if self.source and self.source.casefold() not in (meta.get("source") or "").casefold():
             return False
-        if self.province and f"|{self.province.casefold()}|" not in (meta.get("provinces") or "").casefold():
+        if self.province and join_places([self.province.casefold()]) not in (meta.get("provinces") or "").casefold():
             return False
         date = meta.get("published") or meta.get("event_date") or ""
         if self.date_from and (not date or date < self.date_from):
@@ -66,7 +66,7 @@ def event_period(meta: dict) -> tuple[int | None, int | None]:
     """(year, month) of an article's event: from its ISO event date, else from the date as the
     lead wrote it ("Sáng 21-6": June, year unknown)."""
     iso = meta.get("event_date") or ""
-    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", iso):
+    if ISO.fullmatch(iso):
         return int(iso[:4]), int(iso[5:7])
     m = LEAD_DATE.match(meta.get("event_date_text") or "")  # the text that regex found at ingest
     if m and 1 <= int(m.group(2)) <= 12:

@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import urlparse
 
+from ingest.dates import DMY
 from ingest.textutil import fold, nfc
 
 # A marker after which the rest of the page is related-news furniture.
@@ -44,7 +45,6 @@ DATE_LINE = re.compile(
     r"(?:(?:thu \w+|chu nhat)\s*[,-]?\s*)?(?:\d{1,2}:\d{2}\s*[,|-]?\s*)?(?:ngay\s+)?"
     r"\d{1,2}[/.-]\d{1,2}[/.-]\d{4}(?:\s*[,|-]?\s*(?:luc\s*)?\d{1,2}[:h]\d{2}(?::\d{2})?)?(?:\s*\(?gmt\s*[+-]\s*\d+\)?)?$"
 )
-DATE = re.compile(r"\b(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})\b")
 CAPTION_MARK = re.compile(r"\s*\((ảnh|ảnh minh họa|ảnh minh hoạ|nguồn ảnh)\s*:[^)]*\)\s*", re.I)
 # "ANTD.VN - ", "(HNMO) - ", "TTTĐ - ", "(ĐCSVN) - ", "(Tin Hà Nội) - ", "(Báo Lâm Đồng)- " at the
 # start of the lead: an outlet in brackets may be several words; without, one word (not "COVID-19").
@@ -174,7 +174,7 @@ def clean_article(text: str) -> Cleaned:
     header = lines[:lead_at]
     title = None
     for ln in reversed(header):
-        if _headline_like(ln) and not DATE.search(ln) and not _is_furniture(ln) and len(ln.split()) >= 4:
+        if _headline_like(ln) and not DMY.search(ln) and not _is_furniture(ln) and len(ln.split()) >= 4:
             title = ln.rstrip(" |")
             break
 

@@ -9,22 +9,15 @@ itself gives, else left unknown: a guessed year would be a made-up fact.
 from __future__ import annotations
 
 import re
-from datetime import date
 from functools import lru_cache
 from importlib.resources import files
 from pathlib import Path
 
-from ingest.clean import DATE, clean_article
+from ingest.clean import clean_article
+from ingest.dates import DMY, DMY_SPACED, ISO, LEAD_DATE, iso
 from ingest.load import RawDoc
 from ingest.models import Article, content_hash
 from ingest.textutil import fold, nfc
-
-LEAD_DATE = re.compile(
-    r"^(?:(?:sáng|chiều|tối|trưa|đêm|ngày|hôm nay|hôm qua)\s+)?(?:ngày\s+)?"
-    r"(\d{1,2})\s*[-/.]\s*(\d{1,2})(?:\s*[-/.]\s*(\d{4}))?\b",
-    re.I,
-)
-FULL_DATE_IN_TEXT = re.compile(r"\b(\d{1,2})\s*[-/.]\s*(\d{1,2})\s*[-/.]\s*(\d{4})\b")
 
 
 @lru_cache(maxsize=1)
@@ -65,19 +58,12 @@ def find_provinces(text: str, folded: bool = False) -> list[str]:
     return [name for _, name in sorted(found)]
 
 
-def _iso(d: int, m: int, y: int) -> str | None:
-    try:
-        return date(y, m, d).isoformat()
-    except ValueError:
-        return None
-
-
 def _first_date(lines: list[str]) -> str | None:
     for ln in lines:
-        for m in DATE.finditer(ln):
-            iso = _iso(int(m.group(1)), int(m.group(2)), int(m.group(3)))
-            if iso:
-                return iso
+        for m in DMY.finditer(ln):
+            found = iso(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+            if found:
+                return found
     return None
 
 
@@ -89,18 +75,18 @@ def event_date(lead: str, published: str | None, text: str) -> tuple[str | None,
     d, mo = int(m.group(1)), int(m.group(2))
     written = m.group(0)
     if m.group(3):
-        return _iso(d, mo, int(m.group(3))), written
+        return iso(d, mo, int(m.group(3))), written
     if published:
         y = int(published[:4])
         # An event reported after the new year happened the year before.
         if (mo, d) > (int(published[5:7]), int(published[8:10])):
             y -= 1
-        return _iso(d, mo, y), written
-    full = [(int(y), int(m_), int(d_)) for d_, m_, y in FULL_DATE_IN_TEXT.findall(text) if 1900 < int(y) < 2100]
+        return iso(d, mo, y), written
+    full = [(int(y), int(m_), int(d_)) for d_, m_, y in DMY_SPACED.findall(text) if 1900 < int(y) < 2100]
     if full:
         y, m_, d_ = max(full)
         if (mo, d) >= (m_, d_):
-            return _iso(d, mo, y), written
+            return iso(d, mo, y), written
     return None, written
 
 
@@ -156,8 +142,8 @@ def build_article(raw: RawDoc) -> Article:
 def _normalise_date(value: str | None) -> str | None:
     if not value:
         return None
-    m = re.match(r"(\d{4})-(\d{2})-(\d{2})", value)
+    m = ISO.match(value)
     if m:
-        return _iso(int(m.group(3)), int(m.group(2)), int(m.group(1)))
-    m = DATE.search(value)
-    return _iso(int(m.group(1)), int(m.group(2)), int(m.group(3))) if m else None
+        return iso(int(m.group(3)), int(m.group(2)), int(m.group(1)))
+    m = DMY.search(value)
+    return iso(int(m.group(1)), int(m.group(2)), int(m.group(3))) if m else None

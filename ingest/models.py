@@ -41,9 +41,20 @@ class Article:
             "source": self.source or "",
             "published": self.published or "",
             "event_date": self.event_date or "",
-            "provinces": "|" + "|".join(self.provinces) + "|" if self.provinces else "",
+            "provinces": join_places(self.provinces),
             "url": self.url or "",
         }
+
+
+def join_places(places: list[str]) -> str:
+    """Provinces as one metadata string, "|Hà Nội|Thái Nguyên|" ("" for none): Chroma metadata
+    holds no lists, and the bars let a filter match a whole name as a substring."""
+    return "|" + "|".join(places) + "|" if places else ""
+
+
+def split_places(field: str | None) -> list[str]:
+    """The provinces of a ``join_places`` string."""
+    return [p for p in str(field or "").split("|") if p]
 
 
 @dataclass

@@ -24,7 +24,6 @@ VARIABLES: dict[str, frozenset[str]] = {
     "system": frozenset({"no_answer"}),
     "passage": frozenset({"n", "title", "source", "published", "text"}),
     "answer": frozenset({"passages", "question", "no_answer"}),
-    "condense": frozenset({"history", "question"}),
 }
 
 

@@ -102,7 +102,7 @@ def web_home(sample_home, tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def service(web_home):
-    from app.web import WebService
+    from app.web.service import WebService
 
     return WebService(Settings(home=web_home, llm=None))
 
@@ -110,7 +110,7 @@ def service(web_home):
 @pytest.fixture(scope="module")
 def base_url(service):
     """The full app (page + APIs) on loopback, for one test module."""
-    from app.web import background_server
+    from app.web.service import background_server
 
     with background_server(service) as url:
         yield url

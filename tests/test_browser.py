@@ -190,7 +190,7 @@ def test_first_start_shows_indexing_progress_then_answers(browser, tmp_path):
 
     import httpx
 
-    from app.web import free_port
+    from app.web.service import free_port
 
     port = free_port()
     env = {**os.environ, "HOIDAP_HOME": str(tmp_path / "home")}

@@ -69,3 +69,25 @@ def test_bad_lines_are_named(tmp_path):
 def test_fold_ignores_typography(a, b):
     assert fold(a) == fold(b)
     assert not contains("anything", "")
+
+
+@pytest.mark.parametrize("text,expected,held", [
+    ("Ngày 12-10", "2-10", False),  # another date that ends the same way
+    ("250 người", "25", False),
+    ("ngày 2-10", "2-10", True),
+    ("(3 tỷ đồng)", "3 tỷ đồng", True),
+    ("Điện Bàn.", "dien ban", True),
+])
+def test_an_answer_is_held_as_whole_words(text, expected, held):
+    assert contains(text, expected) is held
+
+
+def test_a_candidate_is_not_the_answer_when_its_number_differs():
+    """Training labels: "90 phút" shares the word "phút" with "25 phút" (token F1 0.5), yet it
+    is a wrong answer; the reader must not learn it as a right one."""
+    from eval.fit_reader import is_answer
+
+    row = {"answerable": True, "set": "news", "answers": ["25 phút", "25 minutes"], "all": [], "any": []}
+    assert not is_answer("90 phút", row, "amount")
+    assert is_answer("khoảng 25 phút", row, "amount")
+    assert not is_answer("800 triệu đồng", {**row, "answers": ["400 triệu đồng"]}, "amount")

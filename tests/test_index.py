@@ -58,6 +58,20 @@ def test_changed_article_replaces_chunks_and_prune_removes(tmp_path, sample_stor
     assert not any("vải thiều" in h.text for h in HybridRetriever(store).retrieve("vải thiều Bắc Giang", k=5))
 
 
+def test_pruning_a_folder_leaves_a_sibling_whose_name_it_begins(tmp_path, sample_store):
+    """``prune_under=[news]`` is about the folder news/, not about news2/ beside it."""
+    news, news2 = tmp_path / "news", tmp_path / "news2"
+    for folder, name in ((news, "a.txt"), (news2, "b.txt")):
+        folder.mkdir()
+        (folder / name).write_text(SMALL[name], "utf-8")
+    store = Store(tmp_path / "home", sample_store.embedder)
+    assert store.sync(load([news, news2])).added == 2
+    (news / "a.txt").unlink()
+    report = store.sync(load([news]), prune_under=[news])
+    assert report.removed == 1 and store.stats()["articles"] == 1
+    assert any("vải thiều" in h.text for h in HybridRetriever(store).retrieve("vải thiều Bắc Giang", k=5))
+
+
 def test_other_embedder_is_refused_with_a_fix(sample_home):
     emb = SentenceTransformerEmbedder(minilm_path())
     with pytest.raises(IndexMismatch, match="hoidap index reset"):
@@ -175,3 +189,40 @@ def test_an_open_index_follows_a_reset_and_rebuild_by_another_process(tmp_path, 
     ans = reader.answer("Ai chủ trì buổi lễ ký kết?")
     assert "Trần Văn Minh" in ans.answer and ans.citations
     assert reader.answer("Ai chủ trì hội nghị ở Thái Nguyên?").refused  # the old index is gone
+
+
+def test_chromadb_internals_still_exist(tmp_path):
+    """``index.vectors.chroma_internals`` reaches into chromadb: fail here, not in a chat that
+    never sees another process's ingest, when an upgrade moves what it relies on (the HTTP
+    timeout is checked in test_server_mode)."""
+    import chromadb
+    from chromadb.api.client import SharedSystemClient
+    from chromadb.config import Settings as ChromaSettings
+
+    from index.vectors.chroma_internals import forget_client
+
+    opts = ChromaSettings(anonymized_telemetry=False)
+    first = chromadb.PersistentClient(path=str(tmp_path), settings=opts)
+    assert str(tmp_path) in SharedSystemClient._identifier_to_system
+    assert forget_client(tmp_path) is True  # the per-path registry, not the every-path fallback
+    assert str(tmp_path) not in SharedSystemClient._identifier_to_system
+    second = chromadb.PersistentClient(path=str(tmp_path), settings=opts)
+    assert second._server is not first._server  # a fresh handle on the same files
+
+
+def test_one_vector_store_interface_two_backends(tmp_path, sample_store):
+    """The store reaches Chroma only through ``index.vectors``; the factory picks embedded without a URL."""
+    from index.vectors import Vectors, open_vectors
+    from index.vectors.embedded import EmbeddedVectors
+
+    assert isinstance(sample_store.vectors, EmbeddedVectors) and isinstance(sample_store.vectors, Vectors)
+    assert sample_store.collection is sample_store.vectors.collection
+    assert sample_store.vectors.count() == sample_store.catalog.counts()[1]
+    ids = sample_store.catalog.all_chunk_ids()[:3]
+    assert sorted(sample_store.vectors.existing([*ids, "no-such-id"])) == sorted(ids)
+    assert {cid for cid, _, _ in sample_store.vectors.rows()} == set(sample_store.catalog.all_chunk_ids())
+    vec = sample_store.embedder.embed_queries(["tin tức hôm nay"])[0][None, :]
+    hits = sample_store.search(vec, 2, ids)
+    assert len(hits) == 2 and {cid for cid, _ in hits} <= set(ids) and hits[0][1] >= hits[1][1]
+    other = open_vectors(tmp_path / "other", sample_store.embedder)
+    assert isinstance(other, EmbeddedVectors) and other.count() == 0

@@ -343,7 +343,6 @@ def test_connection_refused_falls_back(hits):
     assert draft.mode == "extractive" and "could not be reached" in draft.warnings[0]
     *_, final = llm.stream("Ai chủ trì?", hits, [], "vi")
     assert final.mode == "extractive" and "could not be reached" in final.warnings[0]
-    assert llm.condense("Còn Thanh Hóa?", [{"role": "user", "content": "Ai chủ trì?"}], "vi") == "Còn Thanh Hóa?"
 
 
 @pytest.mark.parametrize("language", ["vi", "en"])
@@ -372,29 +371,6 @@ def test_no_hits_skip_the_llm(hits):
         draft = answerer(server).answer("Ai chủ trì?", [], [], "vi")
         assert server.requests == []
     assert draft.refused and draft.text == "no passages"
-
-
-# -- follow-ups --------------------------------------------------------------------------------
-
-
-def test_condense_rewrites_a_follow_up_with_the_history():
-    history = [
-        {"role": "user", "content": "Ai chủ trì hội nghị Hà Nội - Thái Nguyên?"},
-        {"role": "assistant", "content": "Nguyễn Thị Bích Ngọc và Bùi Xuân Hòa [1]."},
-    ]
-    rewritten = "Ai chủ trì hội nghị giữa Hà Nội và Thanh Hóa?"
-    with FakeLLMServer([f'"{rewritten}"\n', Reply(status=500)]) as server:
-        llm = answerer(server)
-        assert llm.condense("Còn Thanh Hóa thì sao?", history, "vi") == rewritten
-        assert llm.condense("Còn Thanh Hóa thì sao?", history, "vi") == "Còn Thanh Hóa thì sao?"
-        assert llm.condense("Ai chủ trì?", [], "vi") == "Ai chủ trì?"  # no history: no request
-        bodies = server.bodies()
-    assert len(bodies) == 2
-    (message,) = bodies[0]["messages"]
-    assert message["role"] == "user"
-    assert "user: Ai chủ trì hội nghị Hà Nội - Thái Nguyên?" in message["content"]
-    assert "assistant: Nguyễn Thị Bích Ngọc và Bùi Xuân Hòa." in message["content"]  # markers dropped
-    assert "Câu hỏi tiếp theo: Còn Thanh Hóa thì sao?" in message["content"]
 
 
 # -- settings ----------------------------------------------------------------------------------

@@ -39,7 +39,7 @@ QUESTIONS = [
 
 
 def free_port() -> int:
-    from app.web import free_port as fp
+    from app.web.service import free_port as fp
 
     return fp()
 

@@ -179,7 +179,7 @@ def test_stream_yields_tokens_then_the_checked_draft(settings, server, hits):
 @pytest.fixture(scope="module")
 def web_url(settings, server, sample_home, tmp_path_factory):
     """The chat server (page + APIs) in LLM mode, answering with the module's model."""
-    from app.web import WebService, background_server
+    from app.web.service import WebService, background_server
 
     home = tmp_path_factory.mktemp("web-local") / "home"
     shutil.copytree(sample_home, home)

@@ -8,12 +8,13 @@ import pytest
 
 from index.hybrid import HybridRetriever
 from index.types import Filters
+from ingest.models import join_places
 
 
 def _scan(store, filters: Filters) -> set[str]:
     out = set()
     for a in store.catalog.articles():
-        if filters.accepts({**a, "provinces": "|" + "|".join(a["provinces"]) + "|"}):
+        if filters.accepts({**a, "provinces": join_places(a["provinces"])}):
             out.add(a["doc_id"])
     return out
 
@@ -33,12 +34,12 @@ def test_filters_allow_what_a_full_scan_allows(sample_store):
     retriever = HybridRetriever(sample_store)
     for f in _filters(sample_store):
         want = _scan(sample_store, f)
-        assert retriever._allowed_docs(f) == want, f
+        assert retriever.allowed(f).docs == want, f
         if want:
             ids = sorted(sample_store.catalog.chunk_ids_of(want))
-            assert retriever._allowed_ids(f, want) == ids
-            assert np.array_equal(retriever._mask(f, want), sample_store.lexical.mask(set(ids)))
-    assert retriever._allowed_docs(Filters()) is None
+            assert retriever.allowed_ids(retriever.allowed(f)) == ids
+            assert np.array_equal(retriever.allowed_mask(retriever.allowed(f)), sample_store.lexical.mask(set(ids)))
+    assert retriever.allowed(Filters()) is None
 
 
 @pytest.mark.parametrize("with_filter", [False, True])
@@ -64,8 +65,8 @@ def test_filter_cache_follows_an_index_replaced_by_another_process(sample_store,
     """A reset + rebuild elsewhere starts generations again; the store's epoch tells them apart."""
     f = Filters(province=sorted({p for a in sample_store.catalog.articles() for p in a["provinces"]})[0])
     retriever = HybridRetriever(sample_store)
-    first = retriever._allowed(f)
-    assert retriever._allowed(f) is first
+    first = retriever.allowed(f)
+    assert retriever.allowed(f) is first
     monkeypatch.setattr(sample_store, "epoch", sample_store.epoch + 1)
-    again = retriever._allowed(f)
+    again = retriever.allowed(f)
     assert again is not first and again.docs == first.docs

@@ -177,10 +177,8 @@ def test_reader_follows_a_writers_changes(writer, embedder, tmp_path):
     assert before == writer.catalog.counts()
     victim = writer.catalog.articles()[0]
     writer.remove([victim["doc_id"]])
-    from index import server_sync
-
-    server_sync.mark(writer)
-    reader._checked = 0.0  # skip the 2-second check interval
+    writer.vectors.mark()
+    reader.vectors.expire()  # skip the 2-second check interval
     assert reader.catalog.counts()[0] == before[0] - 1
     assert victim["doc_id"] not in {a["doc_id"] for a in reader.catalog.articles()}
     # bring it back (its vectors come from the cache, not the model)
@@ -189,7 +187,7 @@ def test_reader_follows_a_writers_changes(writer, embedder, tmp_path):
     misses = embedder.misses
     report = writer.sync(load([SAMPLE_CORPUS]))
     assert report.added == 1 and report.unchanged == 4 and embedder.misses == misses
-    reader._checked = 0.0
+    reader.vectors.expire()
     assert reader.catalog.counts() == before
 
 
@@ -220,3 +218,13 @@ def test_server_restart_is_retried_and_server_down_names_the_url(writer, server)
     with pytest.raises(IndexUnavailable) as e:
         Store(writer.home.parent / "late", writer.embedder, server.url)
     assert server.url.split("//")[1] in str(e.value) or server.url in str(e.value)
+
+
+def test_the_http_client_has_a_timeout(writer):
+    """``set_http_timeout`` reaches into chromadb's HttpClient: fail here if an upgrade moves its session."""
+    from index.vectors.chroma_internals import set_http_timeout
+
+    client = writer.vectors.client
+    assert client._server._session.timeout.read == 120.0  # set when the store connected
+    assert set_http_timeout(client, 30.0) is True and client._server._session.timeout.read == 30.0
+    set_http_timeout(client)

@@ -62,5 +62,5 @@ def test_parallel_workers_on_disjoint_folders(server, sample_store, tmp_path):
     # a re-run of either worker changes nothing, and never prunes the other worker's articles
     again = workers[0].sync(load([folders[0]]), prune_under=[folders[0]])
     assert (again.added, again.unchanged, again.removed) == (0, 3, 0)
-    replica._checked = 0.0
+    replica.vectors.expire()
     assert replica.catalog.counts() == (5, len(written))

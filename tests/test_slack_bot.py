@@ -21,8 +21,8 @@ import pytest
 
 from app.feedback import FeedbackStore
 from app.settings import Settings
-from app.slack_bot import build_http_server, create_app
-from app.slack_format import ACTION_SHARE, ACTION_UP
+from app.slack.bot import build_http_server, create_app
+from app.slack.format import ACTION_SHARE, ACTION_UP
 from ingest.errors import HoidapError
 from tests.fakes.slack_api import BOT_ID, BOT_TOKEN, BOT_USER_ID, TEAM_ID, FakeSlackAPI
 

@@ -8,7 +8,7 @@ import unicodedata
 import pytest
 
 from app.schema import Answer, Citation
-from app.slack_format import (
+from app.slack.format import (
     ACTION_DOWN,
     ACTION_SHARE,
     ACTION_UP,

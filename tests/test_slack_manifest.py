@@ -10,7 +10,7 @@ yaml = pytest.importorskip("yaml")
 
 
 def test_manifest_matches_the_bot():
-    manifest = yaml.safe_load(resources.files("app").joinpath("slack_manifest.yml").read_text("utf-8"))
+    manifest = yaml.safe_load(resources.files("app.slack").joinpath("manifest.yml").read_text("utf-8"))
     settings = manifest["settings"]
     assert set(settings["event_subscriptions"]["bot_events"]) == {"app_mention", "message.im"}
     assert settings["interactivity"]["is_enabled"] is True  # 👍/👎 and "share" buttons

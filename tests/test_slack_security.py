@@ -64,7 +64,7 @@ def test_an_event_resent_after_a_restart_is_not_answered_twice(tmp_path, assista
 
 
 def test_seen_events_are_forgotten_after_their_time(tmp_path):
-    from app.slack_bot import _Seen
+    from app.slack.bot import _Seen
 
     seen = _Seen(tmp_path / "seen.sqlite", ttl=0.2)
     assert seen.claim("event:Ev1") and not seen.claim("event:Ev1")

@@ -11,7 +11,7 @@ import json
 import pytest
 
 from app.feedback import FeedbackStore
-from app.slack_bot import create_app, socket_mode_handler
+from app.slack.bot import create_app, socket_mode_handler
 from tests.fakes.slack_api import APP_TOKEN, BOT_USER_ID, TEAM_ID, FakeSlackAPI, FakeSocketMode
 from tests.test_slack_bot import CHAIRS, QUESTION, Recording, settings_for
 

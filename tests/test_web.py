@@ -276,7 +276,7 @@ def test_upload_makes_new_articles_answerable_and_rejects_bad_files(gclient, htt
 
 
 def test_serve_starts_prints_the_url_and_serves_the_page(web_home, tmp_path):
-    from app.web import free_port
+    from app.web.service import free_port
 
     home = tmp_path / "home"
     shutil.copytree(web_home, home)

@@ -16,7 +16,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore::DeprecationW
 
 
 def test_the_page_is_served_while_the_sample_is_indexed_then_questions_are_answered(tmp_path):
-    from app.web import free_port
+    from app.web.service import free_port
 
     port = free_port()
     url = f"http://127.0.0.1:{port}"

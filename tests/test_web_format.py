@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.web_format import (
+from app.web.format import (
     answer_markdown,
     highlight,
     openai_content,

@@ -72,7 +72,7 @@ def closed_after(base_url: str, sent: bytes, limit: float) -> float:
 
 
 def test_slow_clients_are_disconnected(base_url):
-    from app.web_server import BODY_IDLE_TIMEOUT, HEAD_TIMEOUT
+    from app.web.server import BODY_IDLE_TIMEOUT, HEAD_TIMEOUT
 
     head = b"POST /api/ask HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
     cases = {

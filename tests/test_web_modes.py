@@ -24,7 +24,7 @@ ARTICLE = (
 
 
 def test_first_start_on_an_empty_index_ingests_the_corpus_with_progress(tmp_path):
-    from app.web import WebService, ensure_corpus
+    from app.web.service import WebService, ensure_corpus
 
     corpus = tmp_path / "corpus"
     corpus.mkdir()
@@ -56,7 +56,7 @@ def llm_server():
 
 @pytest.fixture(scope="module")
 def llm_url(sample_home, tmp_path_factory, llm_server):
-    from app.web import WebService, background_server
+    from app.web.service import WebService, background_server
 
     home = tmp_path_factory.mktemp("web-llm") / "home"
     shutil.copytree(sample_home, home)
@@ -91,7 +91,7 @@ def test_chat_page_offers_the_llm_mode_when_configured(llm_url):
 
 
 def test_an_empty_index_is_a_503_with_a_message_not_a_crash(tmp_path):
-    from app.web import WebService, background_server
+    from app.web.service import WebService, background_server
 
     service = WebService(Settings(home=tmp_path / "empty"))
     with background_server(service) as url, httpx.Client(base_url=url, timeout=30) as http:

@@ -8,8 +8,8 @@ import re
 import httpx
 import pytest
 
-from app.chat_text import EXAMPLES, UI, examples_for, summary
 from app.settings import SAMPLE_CORPUS, Settings
+from app.web.chat_text import EXAMPLES, UI, examples_for, summary
 from index.store import SyncReport
 from ingest.load import Skipped
 
@@ -50,7 +50,7 @@ def test_examples_are_the_samples_only_when_the_sample_is_indexed():
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")
 def test_the_page_offers_examples_about_the_users_own_articles(tmp_path):
     from app.factory import ingest_paths
-    from app.web import WebService, background_server
+    from app.web.service import WebService, background_server
 
     folder = tmp_path / "tin"
     folder.mkdir()

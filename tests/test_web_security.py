@@ -57,7 +57,7 @@ def test_a_forged_path_over_http_is_refused_and_nothing_is_read(http, service, s
 
 @pytest.mark.parametrize("target", ["catalog.sqlite", "/etc/passwd"])
 def test_a_forged_path_to_another_type_of_file_is_not_copied(http, service, target):
-    from app.web import upload_folder
+    from app.web.service import upload_folder
 
     path = service.settings.home / target if not target.startswith("/") else Path(target)
     before = service.stats()

@@ -71,14 +71,14 @@ class Reader:
         """Sentences ranked by the probability they hold the answer, and the candidates of the
         best ones ranked by the probability they are it."""
         sents = self.evidence.sentences(q, hits, qvec)
-        for s in sents:
-            s.logit = self.model.sentence.logit(s.feats)
+        for s, z in zip(sents, self.model.sentence.logits([s.feats for s in sents])):
+            s.logit = float(z)
             s.prob = 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, s.logit))))
         sents.sort(key=lambda s: -s.prob)
         best = sents[:GATHER_ARTICLES * 2] if q.plural else sents[:MAX_SENTENCES]
         cands = self.evidence.candidates(q, best)
-        for c in cands:
-            c.prob = self.model.span.prob(c.feats)
+        for c, p in zip(cands, self.model.span.probs([c.feats for c in cands])):
+            c.prob = p
         cands.sort(key=lambda c: -c.prob)
         return sents, cands
 

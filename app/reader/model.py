@@ -1,11 +1,12 @@
 """The reader's two small learned models and their thresholds.
 
-Both are logistic regressions over named features (``app.reader.features``): one says how
-likely a sentence is to hold the answer, the other how likely a candidate span is the answer.
-Their weights are fitted by ``python -m eval.fit_reader`` on training splits only and ship as
+Two logistic regressions over named features (``app.reader.evidence``): how likely a sentence
+is to hold the answer, and how likely a candidate span is the answer. Their weights are fitted
+by ``python -m eval.fit_reader`` on training splits only and ship as
 ``data/weights.json``; a feature the file does not know weighs nothing, so old weights keep
-working while features are added. ``fit`` is plain Newton's method with an L2 penalty: the
-data are a few thousand rows and twenty columns, not worth a dependency.
+working while features are added. ``fit`` is plain Newton's method with an L2 penalty: the data
+are a few thousand rows and sixty columns, not worth a dependency. (Tried and not kept,
+see ``eval.fit_reader``: boosted trees, and a third model for the answer-or-not decision.)
 """
 
 from __future__ import annotations
@@ -44,6 +45,13 @@ class Logistic:
                 "mean": [round(m, 5) for m in self.mean], "scale": [round(s, 5) for s in self.scale]}
 
 
+    def logits(self, rows: list[dict[str, float]]) -> np.ndarray:
+        return np.array([self.logit(r) for r in rows], dtype=float)
+
+    def probs(self, rows: list[dict[str, float]]) -> list[float]:
+        return [self.prob(r) for r in rows]
+
+
 @dataclass
 class ReaderModel:
     sentence: Logistic
@@ -52,7 +60,6 @@ class ReaderModel:
     answer_threshold_en: float | None = None  # the same for English questions (None: the same bar)
     closest_threshold: float = 0.3  # a sentence at least this likely is quoted as the closest the articles come
     meta: dict = field(default_factory=dict)
-
     def to_json(self) -> dict:
         return {"sentence": self.sentence.to_json(), "span": self.span.to_json(),
                 "answer_threshold": self.answer_threshold, "answer_threshold_en": self.answer_threshold_en,
@@ -100,3 +107,4 @@ def fit(rows: list[dict[str, float]], labels: list[int], names: list[str], l2: f
         if np.abs(step).max() < 1e-8:
             break
     return Logistic(list(names), w[1:].tolist(), float(w[0]), mean.tolist(), scale.tolist())
+

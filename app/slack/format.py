@@ -13,6 +13,7 @@ import re
 
 from app.reader.question import detect_language
 from app.schema import Answer, Citation
+from ingest.dates import ISO
 
 TEXT_LIMIT = 3000
 BLOCK_LIMIT = 50
@@ -141,7 +142,7 @@ def _date(published: str | None, language: str) -> str:
     if not published:
         return ""
     day = published[:10]
-    match = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", day)
+    match = ISO.fullmatch(day)
     if match and language == "vi":
         return f"{match[3]}/{match[2]}/{match[1]}"
     return day

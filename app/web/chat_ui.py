@@ -3,7 +3,7 @@
 The conversation lives in a ``gr.State`` list of turns ({question, answer dict | None, error})
 and the chat is re-drawn from it, rather than read back from the Chatbot: the Chatbot holds
 escaped, linked markup, while follow-up questions need the raw answer text. Formatting is in
-``app.web_format``; this module only wires components to ``WebService``.
+``app.web.format``; this module only wires components to ``WebService``.
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ from pathlib import Path
 import gradio as gr
 
 from app.assistant import Quick
-from app.chat_text import UI, summary
 from app.schema import Answer
-from app.web_format import (
+from app.web.chat_text import UI, summary
+from app.web.format import (
     answer_markdown,
     escape_markdown,
     iso_date,

@@ -129,7 +129,7 @@ class WebService:
             report = ingest_paths(self.settings, list(paths), progress=progress, store=self.store)
             # rebuild the lexical index and word statistics now, once, instead of racing readers
             self.store.refresh_lexical()
-            self.assistant.extractive  # noqa: B018 (property rebuilds on a new index generation)
+            self.assistant.refresh()
         return report
 
     def add_uploads(
@@ -192,8 +192,8 @@ class WebService:
         return out
 
     def examples(self) -> list[str]:
-        """Example questions for the page (``app.chat_text.examples_for``)."""
-        from app.chat_text import EXAMPLES, examples_for
+        """Example questions for the page (``app.web.chat_text.examples_for``)."""
+        from app.web.chat_text import EXAMPLES, examples_for
 
         if self.indexing is not None:  # the sample is being indexed
             return EXAMPLES
@@ -234,10 +234,10 @@ def create_app(service: WebService):
     import gradio as gr
     from fastapi import FastAPI
 
-    from app.chat_text import CSS, HEAD
-    from app.chat_ui import build_blocks, theme
-    from app.web_api import add_routes
-    from app.web_server import BodyLimit, ErrorShape
+    from app.web.api import add_routes
+    from app.web.chat_text import CSS, HEAD
+    from app.web.chat_ui import build_blocks, theme
+    from app.web.server import BodyLimit, ErrorShape
 
     app = FastAPI(title="hoidap", docs_url="/api/docs", openapi_url="/api/openapi.json")
     app.add_middleware(BodyLimit)
@@ -294,8 +294,8 @@ def serve(settings: Settings | None = None, host: str = "127.0.0.1", port: int =
     background, with progress on the page; questions asked meanwhile wait for the index (the
     ingest holds the write lock) and are answered as soon as it is ready.
     """
-    from app.web_server import listen
-    from app.web_server import server as http_server
+    from app.web.server import listen
+    from app.web.server import server as http_server
 
     t0 = time.perf_counter()
     sock = listen(host, port)
@@ -344,7 +344,7 @@ def free_port(host: str = "127.0.0.1") -> int:
 @contextmanager
 def background_server(service: WebService, host: str = "127.0.0.1", port: int | None = None) -> Iterator[str]:
     """Run the full app in a thread (for tests and benchmarks); yields its base URL, stops on exit."""
-    from app.web_server import server as http_server
+    from app.web.server import server as http_server
 
     port = port or free_port(host)
     server = http_server(create_app(service), host, port)

@@ -1,6 +1,6 @@
 """What the chat page says and looks like: interface text in Vietnamese and English, example
 questions, and the CSS / script added to Gradio's page. Kept apart so wording can change
-without touching the wiring in ``app.chat_ui``."""
+without touching the wiring in ``app.web.chat_ui``."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """The Slack front end: a slack-bolt app that forwards questions to the assistant.
 
-Thin on purpose: layout lives in ``app.slack_format``, answering in the assistant, ratings in
+Thin on purpose: layout lives in ``app.slack.format``, answering in the assistant, ratings in
 ``app.feedback``. What is here is Slack plumbing:
 
 - Events (app_mention, message.im) are acknowledged at once by Bolt and answered on its
@@ -26,7 +26,7 @@ from pathlib import Path
 from app.feedback import FeedbackStore
 from app.schema import Answer
 from app.settings import Settings
-from app.slack_format import (
+from app.slack.format import (
     ACTION_DOWN,
     ACTION_SHARE,
     ACTION_UP,
@@ -298,8 +298,8 @@ def _public_url(url: str) -> str:
 
 def _usage(question: str, articles: list[dict] | None = None) -> str:
     """The usage hint; its example is about the indexed articles (the sample's when it is indexed)."""
-    from app.chat_text import EXAMPLES, examples_for
     from app.settings import SAMPLE_CORPUS
+    from app.web.chat_text import EXAMPLES, examples_for
 
     lab = labels(guess_language(question))
     drawn = examples_for(articles or [], {p.name for p in SAMPLE_CORPUS.iterdir() if p.is_file()})

@@ -24,7 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from app.web_format import iso_date, openai_content, pieces
+from app.web.format import iso_date, openai_content, pieces
 from index.types import Filters
 from ingest.errors import BadQuestion, HoidapError, IndexMismatch, IndexUnavailable
 

@@ -23,6 +23,15 @@ PLURAL_K = 12  # "which provinces ...?" needs a passage from every article
 EVENT_ARTICLES = 3  # articles whose lead an event question reads (the event date is there)
 
 
+@dataclasses.dataclass
+class Quick:
+    """The extractive answer, given at once while the LLM (``refining``) writes the one that
+    replaces it (``Assistant.stream(..., quick=True)``)."""
+
+    answer: Answer
+    refining: str  # the LLM's label, e.g. "local:qwen2.5-coder-0.5b"
+
+
 class Assistant:
     def __init__(self, retriever: HybridRetriever, llm: StreamingAnswerer | None = None, top_k: int = 5) -> None:
         self.retriever = retriever
@@ -133,16 +142,23 @@ class Assistant:
         filters: Filters | None = None,
         k: int | None = None,
         mode: str | None = None,
-    ) -> Iterator[str | Answer]:
+        quick: bool = False,
+    ) -> Iterator[str | Quick | Answer]:
         """Yield the answer text as it is written (provisional pieces), then the final ``Answer``.
 
         Extractive answers come whole; an LLM's arrive token by token. Front ends replace the
-        pieces with the final answer's text, whose [n] markers have been checked."""
+        pieces with the final answer's text, whose [n] markers have been checked. With ``quick``,
+        an LLM answer is preceded by a ``Quick``: the extractive answer from the same passages,
+        ready in milliseconds, to show while the LLM writes (for seconds) the one that replaces it."""
         t0, text, history, q, k, hits, t1 = self._prepare(question, history, filters, k)
         if self.llm is None or mode == "extractive":
             draft = self.extractive.answer_parsed(q, hits, self.question_vector(q))
             yield draft.text
         else:
+            if quick and hits:  # (no passages: the LLM is not asked, the answer comes at once anyway)
+                first = self.extractive.answer_parsed(q, hits, self.question_vector(q))
+                label = getattr(self.llm, "label", None) or self.llm.name
+                yield Quick(self._to_answer(text, q, first, t0, t1, time.perf_counter()), label)
             draft = None
             for piece in self.llm.stream(q.rewritten, hits, history, q.language):
                 if isinstance(piece, Draft):

@@ -297,17 +297,20 @@ class LLMAnswerer:
                 else "the LLM answer cited none of the retrieved passages, and no passage holds its words"
             )
             return self._fall_back(question, hits, history, language, note, warnings)
+        checked = check_citations(grounded.text, len(shown))
+        # notes name passages as the reader sees them: by the answer's final markers
+        shown_as = {index + 1: number for number, index in enumerate(checked.order, 1)}
         if grounded.added:
-            numbers = ", ".join(f"[{n}]" for n in dict.fromkeys(grounded.added))
-            warnings.append(f"Citations added by hoidap: the LLM cited nothing; passages {numbers} hold the words "
-                            "of its answer.")
+            numbers = ", ".join(f"[{shown_as[n]}]" for n in dict.fromkeys(grounded.added) if n in shown_as)
+            warnings.append(f"Citations added by hoidap: the LLM cited nothing; the words of its answer "
+                            f"are in {numbers}.")
         if grounded.moved:
-            moves = ", ".join(f"[{a}] to [{b}]" for a, b in dict.fromkeys(grounded.moved))
-            warnings.append(f"Citation moved by hoidap ({moves}): the cited passage does not hold the words of "
-                            "the sentence citing it.")
+            targets = dict.fromkeys(b for _, b in grounded.moved)
+            numbers = ", ".join(f"[{shown_as[b]}]" for b in targets if b in shown_as)
+            warnings.append(f"Citation moved by hoidap to {numbers}: the passage the LLM cited does not hold the "
+                            "words of the sentence citing it.")
         if grounded.unsupported:
             warnings.append(f"{grounded.unsupported} sentence(s) of the LLM answer are not found in the passages.")
-        checked = check_citations(grounded.text, len(shown))
         cited = []
         for number, index in enumerate(checked.order, 1):
             hit = shown[index]

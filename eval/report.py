@@ -155,15 +155,17 @@ SQUAD_COLUMNS = [("para hit@1", "hit@1"), ("para hit@5", "hit@5"), ("para MRR@10
 
 def squad_table(squad: dict) -> list[str]:
     rows = []
+    llm = "llm" in squad.get("systems", {})
     for name, by_lang in squad.get("systems", {}).items():
         for lang, s in by_lang.items():
             reading = [_pct(s.get("lenient_accuracy"))] + _outcome_cells(s) + [_pct(s.get("confidently_wrong"))]
             if "outcomes" not in s:
                 reading = ["–"] * len(reading)
             rows.append([name, lang, str(s["n"])] + [_pct(s.get(k)) for _, k in SQUAD_COLUMNS] + reading
-                        + [_ms(s.get("p50_ms"))])
+                        + [_ms(s.get("p50_ms")), _ms(s.get("p95_ms"))]
+                        + ([_pct(s.get("by_llm"))] if llm else []))
     header = ["system", "questions", "n"] + [h for h, _ in SQUAD_COLUMNS] + ["lenient acc."] + OUTCOME_HEADERS
-    return _table(header + ["confidently wrong", "p50 ms"], rows)
+    return _table(header + ["confidently wrong", "p50 ms", "p95 ms"] + (["written by the LLM"] if llm else []), rows)
 
 
 def split_label(squad: dict) -> str:
@@ -301,17 +303,21 @@ def outcome_parts(m: dict) -> list[float]:
 
 
 def outcome_rows(results: dict) -> list[tuple[str, list[float]]]:
-    """(label, parts) for the product on every set and language, then on SQuAD per language."""
+    """(label, parts) for the product on every set and language, then on SQuAD per language; the
+    ``llm`` system's rows (labelled "llm · ...") after the product's when it ran."""
     rows = []
     for gold in sections(results):
-        product = gold["summaries"].get(PRODUCT, {})
-        for lang, m in product.get("reading", {}).items():
-            if m.get("n"):
-                rows.append((f"{gold.get('name', 'gold')} · {lang} (n={m['n']})", outcome_parts(m)))
+        for name in (PRODUCT, "llm"):
+            for lang, m in gold["summaries"].get(name, {}).get("reading", {}).items():
+                if m.get("n"):
+                    who = "" if name == PRODUCT else "llm · "
+                    rows.append((f"{who}{gold.get('name', 'gold')} · {lang} (n={m['n']})", outcome_parts(m)))
     squad = results.get("squad") or {}
-    for lang, m in squad.get("systems", {}).get(PRODUCT, {}).items():
-        if "outcomes" in m:
-            rows.append((f"squad {squad.get('split', 'all')} · {lang} (n={m['n']})", outcome_parts(m)))
+    for name in (PRODUCT, "llm"):
+        for lang, m in squad.get("systems", {}).get(name, {}).items():
+            if "outcomes" in m:
+                who = "" if name == PRODUCT else "llm · "
+                rows.append((f"{who}squad {squad.get('split', 'all')} · {lang} (n={m['n']})", outcome_parts(m)))
     return rows
 
 
@@ -326,7 +332,7 @@ def outcome_plot(rows: list[tuple[str, list[float]]], path: Path, plt) -> Path:
     ax.set_yticks(ys, [label for label, _ in rows][::-1])
     ax.set_xlim(0, 100)
     ax.set_xlabel("share of questions (%)")
-    ax.set_title("Product replies by outcome, per set and language")
+    ax.set_title("Replies by outcome, per set and language (llm: the LLM system)")
     ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.12 - 0.6 / len(rows)), ncol=4, frameon=False)
     fig.tight_layout()
     fig.savefig(path, dpi=110)

@@ -258,7 +258,9 @@ def main(
     if squad is not None:
         from eval.squad import run_squad
 
-        readers = [n for n in names if n not in ("llamaindex", "llm")] or ["hybrid"]
+        readers = [n for n in names if n != "llamaindex"] or ["hybrid"]
+        if "llm" in readers and "hybrid" not in readers:  # the LLM is measured beside the extractive product
+            readers.insert(0, "hybrid")
         results["squad"] = run_squad(settings, Path(squad), readers,
                                      limit, progress=progress, split=split)
     results["peak_rss_mb"] = peak_rss_mb()

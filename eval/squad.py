@@ -108,6 +108,7 @@ def _summary(rows: list[dict], with_answers: bool) -> dict:
             "p50_ms": percentile([r["ms"] for r in rows], 50),
             "p95_ms": percentile([r["ms"] for r in rows], 95),
             "answer_p50_ms": statistics.median(r["answer_ms"] for r in rows),
+            "by_llm": sum(r["mode"] == "llm" for r in rows) / n,  # the rest: the extractive answer
         }
     return out
 
@@ -156,20 +157,25 @@ def run_squad(
                       leave=False) as bar:
                 rep = ingest_paths(s, [corpus], store=store, progress=bar.update)
             ingest_seconds = time.perf_counter() - t
-            assistant = build_assistant(s, store=store)
-            retrievers = {name: product_ranking(build_assistant(s, store=store, mode=name)) for name in systems}
-            for q in questions[:3]:  # untimed: lazy loads and cold caches are not per-question cost
-                assistant.answer(q.question)
+            # the product answers extractively even when HOIDAP_LLM is set: the LLM is the ``llm`` system
+            answerers = {"hybrid": build_assistant(s.model_copy(update={"llm": None}), store=store)}
+            if "llm" in systems:  # hybrid retrieval, the LLM's answers
+                answerers["llm"] = build_assistant(s if s.llm else s.model_copy(update={"llm": "local"}), store=store)
+            retrievers = {name: product_ranking(answerers.get(name) or build_assistant(s, store=store, mode=name))
+                          for name in systems}
+            for name, assistant in answerers.items():  # untimed: lazy loads and cold caches are not per-question cost
+                for q in questions[: 3 if name == "hybrid" else 1]:
+                    assistant.answer(q.question)
             rows: dict[str, dict[str, list[dict]]] = {name: {} for name in systems}
             examples: list[dict] = []
             for q in progress_bar(questions, desc="squad questions", unit="q", disable=not progress, leave=False):
                 # Examples only from the training half: the test half is reported, never looked at.
                 keep = keep_examples if article_of(q.pid) < half else 0
-                _ask(q, assistant, retrievers, rows, line_to_pid, para_lang, examples, keep)
+                _ask(q, answerers, retrievers, rows, line_to_pid, para_lang, examples, keep)
         finally:
             if s.chroma_url:
                 store.reset()
-    result = {name: {lang: _summary(r, name == "hybrid") for lang, r in by_lang.items()}
+    result = {name: {lang: _summary(r, name in ("hybrid", "llm")) for lang, r in by_lang.items()}
               for name, by_lang in rows.items()}
     return {
         "dataset": str(path), "paragraphs": len(paragraphs), "ingest_seconds": ingest_seconds,
@@ -187,16 +193,18 @@ def _count(questions: list[Question]) -> str:
     return ", ".join(f"{n} {lang}" for lang, n in langs.items())
 
 
-def _ask(q: Question, assistant, retrievers, rows, line_to_pid, para_lang, examples, keep) -> None:
-    ans = None
-    if "hybrid" in retrievers:  # answer first (timed, embeds the question); rankings reuse it
-        fresh(assistant)
-        ans = assistant.answer(q.question)
+def _ask(q: Question, answerers, retrievers, rows, line_to_pid, para_lang, examples, keep) -> None:
+    answers = {}
+    for name, assistant in answerers.items():  # answer first (timed, embeds the question); rankings reuse it
+        if name in retrievers:
+            fresh(assistant)
+            answers[name] = assistant.answer(q.question)
     for name, ranked in retrievers.items():
         hits = ranked(q.question, [])
         ids = [_paragraph_of(h.meta.get("path", ""), line_to_pid) for h in hits]
         row = {"hit@1": hit_at([q.pid], ids, 1), "hit@5": hit_at([q.pid], ids, 5), "mrr@10": mrr_at([q.pid], ids)}
-        if name == "hybrid":
+        if name in answers:
+            ans = answers[name]
             span, sentence = short_answer(ans)
             kind = outcome_of(ans.refused, getattr(ans, "outcome", None))
             hit = any(contains(sentence, a) for a in q.answers) if sentence else False
@@ -210,8 +218,9 @@ def _ask(q: Question, assistant, retrievers, rows, line_to_pid, para_lang, examp
                 "refused": kind != "answer",
                 "ms": ans.timings_ms.total,
                 "answer_ms": ans.timings_ms.answer,
+                "mode": ans.mode,
             }
-            if len(examples) < keep and row["f1"] < 1.0:
+            if name == "hybrid" and len(examples) < keep and row["f1"] < 1.0:
                 examples.append({"id": q.qid, "language": q.language, "question": q.question,
                                  "gold": q.answers[0], "span": span, "outcome": kind})
         rows[name].setdefault(q.language, []).append(row)

@@ -21,6 +21,7 @@ from app.settings import get_settings
 from index.types import Hit
 from ingest.errors import HoidapError, MissingExtra
 from tests.fakes.openai_server import FakeLLMServer, Reply
+from tests.test_eval_runner import XQUAD
 
 PASSAGES = [
     (
@@ -171,7 +172,9 @@ def test_uncited_reply_gets_markers_from_the_passage_holding_its_words(hits, rep
     assert draft.mode == "llm" and draft.text == expected
     order = ["c1"] if "3 tỷ" not in reply else ["c2", "c1"]
     assert [c.hit.chunk_id for c in draft.cited] == order
-    assert any(w.startswith("Citations added by hoidap") for w in draft.warnings)
+    added = "[1]" if "3 tỷ" not in reply else "[1], [2]"  # the markers the reader sees, not the passage numbers
+    note = f"Citations added by hoidap: the LLM cited nothing; the words of its answer are in {added}."
+    assert note in draft.warnings
 
 
 def test_citation_of_a_passage_without_the_claim_is_moved_or_falls_back(hits):
@@ -180,7 +183,8 @@ def test_citation_of_a_passage_without_the_claim_is_moved_or_falls_back(hits):
         unsupported = answerer(server).answer("Lễ khai mạc ở đâu?", hits, [], "vi")
     assert moved.mode == "llm" and moved.text == "Hà Nội hỗ trợ tỉnh Thái Nguyên 3 tỷ đồng [1]."
     assert [c.hit.chunk_id for c in moved.cited] == ["c2"]
-    assert any("[1] to [3]" in w for w in moved.warnings)
+    # said with the marker the reader sees ([1], the third passage the LLM was given)
+    assert any(w.startswith("Citation moved by hoidap to [1]: the passage the LLM cited") for w in moved.warnings)
     assert unsupported.mode == "extractive"
     assert any("cites no passage that supports it" in w for w in unsupported.warnings)
 
@@ -491,6 +495,28 @@ def test_assistant_answers_with_the_llm_and_valid_citations(sample_settings, sam
 
 
 @pytest.mark.slow
+def test_stream_with_quick_gives_the_extractive_answer_first_then_the_llms(sample_settings, sample_store):
+    from app.assistant import Quick
+    from app.factory import build_assistant
+
+    question = "Ai chủ trì hội nghị hợp tác giữa Hà Nội và Thái Nguyên?"
+    with FakeLLMServer(_reading_llm) as server:
+        settings = sample_settings.model_copy(update={"llm": f"openai:test-model@{server.openai_url}"})
+        assistant = build_assistant(settings, store=sample_store)
+        first, *deltas, final = assistant.stream(question, quick=True)
+        assert len(server.bodies()) == 1  # one retrieval, one LLM call: the quick answer costs no model time
+        plain = list(assistant.stream(question))  # without quick: as before, no Quick
+        extractive = list(assistant.stream(question, mode="extractive", quick=True))  # no LLM asked: no Quick
+    assert isinstance(first, Quick) and first.refining == "openai:test-model"
+    assert first.answer.mode == "extractive" and first.answer.answerer is None and first.answer.citations
+    assert "Bùi Xuân Hòa" in first.answer.answer and first.answer.timings_ms.total <= final.timings_ms.total
+    assert deltas and all(isinstance(d, str) for d in deltas)
+    assert final.mode == "llm" and final.answer.startswith("Bà Nguyễn Thị Bích Ngọc và ông Bùi Xuân Hòa")
+    assert not any(isinstance(p, Quick) for p in plain + extractive) and plain[-1].mode == "llm"
+    assert extractive[-1].mode == "extractive" and extractive[-1].answer == first.answer.answer
+
+
+@pytest.mark.slow
 def test_eval_runs_the_llm_beside_the_extractive_answerer(sample_settings, sample_store):
     from eval.dataset import load
     from eval.runner import run_gold
@@ -509,6 +535,36 @@ def test_eval_runs_the_llm_beside_the_extractive_answerer(sample_settings, sampl
     llm = res["summaries"]["llm"]
     assert llm["accuracy"] == 1.0 and llm["citation_support"] == 1.0 and llm["latency_ms"]["answer"]["p50"] > 0
     assert "answers by openai:test-model" in llm["notes"] and "LLM answered: 1" in llm["notes"]
+
+
+def _quoting_llm(body: dict) -> str:
+    """A scripted 'model' that answers any question with the first sentence of passage [1]."""
+    user = body["messages"][-1]["content"]
+    first = re.search(r'<passage id="1">(.*?)</passage>', user, re.S).group(1)
+    text = first.split("\n\n")[-1].strip()  # after the title/outlet/date lines: the passage text
+    return re.split(r"(?<=[.!?])\s", text)[0].rstrip(".") + " [1]."
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not XQUAD.is_file(), reason="XQuAD not present at ../shared/data/xquad")
+def test_xquad_runs_the_llm_beside_the_extractive_product(sample_settings):
+    from eval.squad import run_squad
+
+    with FakeLLMServer(_quoting_llm) as server:
+        settings = sample_settings.model_copy(update={"llm": f"openai:test-model@{server.openai_url}"})
+        res = run_squad(settings, XQUAD, ["hybrid", "llm"], limit=3, max_paragraphs=8, seed=1, progress=False)
+        asked = len(server.bodies())
+    hybrid, llm = res["systems"]["hybrid"], res["systems"]["llm"]
+    assert set(llm) == {"vi", "en"} and llm["vi"]["n"] == hybrid["vi"]["n"] == 3
+    assert asked == 1 + 6  # one untimed warm-up, then each question once: the product never asks the LLM
+    assert hybrid["vi"]["by_llm"] == hybrid["en"]["by_llm"] == 0.0
+    # Vietnamese quotes answer the Vietnamese questions; for the English ones the reply is in the
+    # wrong language, so the extractive answer stands in (with a note), and is scored as such
+    assert llm["vi"]["by_llm"] > 0 and llm["en"]["by_llm"] == 0.0
+    assert llm["en"]["f1"] == pytest.approx(hybrid["en"]["f1"])
+    for lang in ("vi", "en"):  # same retrieval: the LLM reads the product's passages
+        assert llm[lang]["hit@1"] == hybrid[lang]["hit@1"] and 0.0 <= llm[lang]["f1"] <= 1.0
+        assert llm[lang]["p50_ms"] > 0 and "outcomes" in llm[lang]
 
 
 def test_eval_counts_an_llm_refusal_that_gave_way_apart():

@@ -14,9 +14,11 @@ serves the whole module; questions share the passages, so llama.cpp reuses their
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
+import tempfile
 import time
 from pathlib import Path
 
@@ -174,16 +176,23 @@ def test_stream_yields_tokens_then_the_checked_draft(settings, server, hits):
         assert words(final.text) == words("".join(deltas))
 
 
-def test_the_rest_api_answers_with_the_local_model(settings, server, sample_home, tmp_path_factory):
-    import httpx
-
+@pytest.fixture(scope="module")
+def web_url(settings, server, sample_home, tmp_path_factory):
+    """The chat server (page + APIs) in LLM mode, answering with the module's model."""
     from app.web.service import WebService, background_server
 
     home = tmp_path_factory.mktemp("web-local") / "home"
     shutil.copytree(sample_home, home)
     web = WebService(settings.model_copy(update={"home": home, "llm_passages": 2}))
     assert web.assistant.llm.llm.api_base == server.base_url  # the module's server, not a second one
-    with background_server(web) as url, httpx.Client(base_url=url, timeout=180) as http:
+    with background_server(web) as url:
+        yield url
+
+
+def test_the_rest_api_answers_with_the_local_model(web_url):
+    import httpx
+
+    with httpx.Client(base_url=web_url, timeout=180) as http:
         assert http.get("/healthz").json()["llm"] == f"local:{MODEL}"
         answer = http.post("/api/ask", json={"question": "Hà Nội hỗ trợ Thái Nguyên bao nhiêu tiền?"}).json()
     print(answer["mode"], repr(answer["answer"]), answer["warnings"], answer["timings_ms"])
@@ -193,6 +202,133 @@ def test_the_rest_api_answers_with_the_local_model(settings, server, sample_home
         assert answer["refused"] or markers == {c["marker"] for c in answer["citations"]}
     else:
         assert any("LLM (local:" in w for w in answer["warnings"])
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+def test_the_chat_page_answers_at_once_then_the_model_refines(settings, web_url, tmp_path):
+    """In a real browser: the extractive answer, marked as quick, with its source cards, within
+    seconds; the model's words appear under it as they are written; its checked answer (or its
+    visible fallback) then takes the bubble's place, saying who answered."""
+    if not CHROMIUM.exists():
+        pytest.skip("Debian chromium is not installed at /usr/bin/chromium (apt-get install -y chromium)")
+    from playwright.sync_api import sync_playwright
+
+    from tests.test_browser import ARGS
+    from tests.test_slack_bot import CHAIRS, QUESTION
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(web_url + "/")
+        page.wait_for_selector("#question textarea", timeout=60_000)
+        # every state the bubble goes through, as the browser rendered it
+        page.evaluate("""() => {
+            window.__seen = [];
+            new MutationObserver(() => {
+                const bot = [...document.querySelectorAll("#chat [data-testid='bot']")].pop();
+                const text = bot ? bot.innerText : "";
+                if (text && window.__seen[window.__seen.length - 1] !== text) window.__seen.push(text);
+            }).observe(document.querySelector("#chat"), {subtree: true, childList: true, characterData: true});
+        }""")
+        started = time.perf_counter()
+        page.fill("#question textarea", QUESTION)
+        page.press("#question textarea", "Enter")
+        page.wait_for_selector("#chat :text('Trả lời nhanh')", timeout=30_000)
+        quick_after = time.perf_counter() - started
+        quick = page.inner_text("#chat [data-testid='bot']")
+        assert f"đang tinh chỉnh với mô hình local:{MODEL}…" in quick and "trích từ bài báo · " in quick
+        # the extractive reader's answer, here before the model has read a word
+        assert all(name in quick for name in CHAIRS) and re.search(r"\[\d+\]", quick)
+        assert page.locator("#sources .src-card").count() >= 1  # with its sources
+        page.screenshot(path=str(tmp_path / "quick.png"))
+        page.wait_for_function("() => !document.querySelector('#chat').innerText.includes('Trả lời nhanh')",
+                               timeout=(settings.llm_timeout + 60) * 1000)
+        page.wait_for_function("() => !document.querySelector('#chat .pending, #chat .generating')",
+                               timeout=30_000)
+        final_after = time.perf_counter() - started
+        final = page.inner_text("#chat [data-testid='bot']")
+        seen = page.evaluate("() => window.__seen")
+        page.screenshot(path=str(tmp_path / "final.png"))
+        cards = page.locator("#sources .src-card").count()
+        browser.close()
+    shutil.copyfile(tmp_path / "quick.png", Path(tempfile.gettempdir()) / "hoidap_chat_llm_quick.png")
+    shutil.copyfile(tmp_path / "final.png", Path(tempfile.gettempdir()) / "hoidap_chat_llm_final.png")
+    print(f"quick answer after {quick_after:.1f} s, the model's after {final_after:.1f} s: {final!r}")
+    assert not errors, errors
+    assert quick_after < final_after
+    if f"mô hình local:{MODEL} · " in final:  # the model's answer, streamed under the quick one first
+        assert any(f"Mô hình local:{MODEL} đang viết:" in s and "Trả lời nhanh" in s for s in seen), seen
+        assert re.search(r"\[\d+\]", final) and cards >= 1
+    else:  # the model's reply was not usable: the extractive answer stays, saying why
+        assert f"LLM (local:{MODEL})" in final and "Trả lời nhanh" not in final
+
+
+def assert_answer_grounded(answer: dict) -> None:
+    """``assert_grounded`` for a front end's ``Answer`` JSON: markers are its citations, an LLM's
+    cited sentences are held by a passage they cite, a fallback says so."""
+    markers = {int(n) for n in re.findall(r"\[(\d+)\]", answer["answer"])}
+    cited = {c["marker"]: c for c in answer["citations"]}
+    assert markers <= set(cited), answer  # no marker points at nothing
+    if answer["mode"] == "extractive":
+        assert any(w.startswith(f"LLM (local:{MODEL})") for w in answer["warnings"]), answer["warnings"]
+        return
+    assert answer["answerer"] == f"local:{MODEL}"
+    if answer["refused"]:
+        assert not cited
+        return
+    assert markers == set(cited), answer
+    for sentence in re.split(r"(?<=[.!?])\s+|\n+", answer["answer"]):
+        numbers = [int(n) for n in re.findall(r"\[(\d+)\]", sentence)]
+        if numbers:
+            claim = re.sub(r"\s*\[\d+\]", "", sentence)
+            best = max(support(claim, cited[n]["text"], answer["language"], answer["question"]) for n in numbers)
+            assert best >= SUPPORT, (sentence, answer["warnings"])
+
+
+def test_the_slack_bot_answers_with_the_local_model(settings, server, sample_home, sample_store, tmp_path):
+    """A mention through the bot's real HTTP endpoint (signed as Slack signs), answered in its
+    thread by the local model or by its visible fallback, to the fake Slack Web API."""
+    from app.factory import build_assistant
+    from app.feedback import FeedbackStore
+    from tests.fakes.slack_api import FakeSlackAPI
+    from tests.test_slack_bot import QUESTION, Bot, Recording, run_bot, settings_for
+
+    assistant = build_assistant(settings.model_copy(update={"home": sample_home, "llm_passages": 2}),
+                                store=sample_store)
+    assert assistant.llm.llm.api_base == server.base_url  # the module's server, not a second one
+    with FakeSlackAPI() as fake:
+        feedback = FeedbackStore(tmp_path / "feedback.sqlite")
+        recording = Recording(assistant)
+        url, stop = run_bot(settings_for(tmp_path, fake), recording, feedback)
+        try:
+            bot = Bot(url, fake, recording, feedback)
+            started = time.perf_counter()
+            msg, resp = bot.mention(QUESTION)
+            assert resp.status_code == 200 and time.perf_counter() - started < 3  # Slack retries after 3 s
+            [post] = fake.wait_for("chat.postMessage", timeout=settings.llm_timeout + 60)
+            took = time.perf_counter() - started
+            fake.wait_for("reactions.remove", where=lambda c: c.args.get("timestamp") == msg["ts"])
+        finally:
+            stop()
+    assert post.args["thread_ts"] == msg["ts"] and post.args["channel"] == "C0GENERAL"
+    actions = post.args["blocks"][-1]
+    stored = feedback.recall(actions["elements"][0]["value"])  # the Answer the message was made from
+    answer = stored["answer"]
+    print(f"{took:5.1f} s {answer['mode']}: {answer['answer']!r} {answer['warnings']}")
+    assert_answer_grounded(answer)
+    blocks = json.dumps(post.args["blocks"], ensure_ascii=False)
+    [note] = [b["elements"][0]["text"] for b in post.args["blocks"] if b["type"] == "context"]
+    if answer["mode"] == "llm":
+        assert f"mô hình local:{MODEL} · " in note
+    else:  # the fallback is visible in the thread, not only in the logs
+        assert f"LLM (local:{MODEL}) " in note and "trích từ bài báo · " in note
+    if answer["citations"]:
+        assert "*Nguồn*" in blocks and all(f"*[{c['marker']}]*" in blocks for c in answer["citations"])
+    assert answer["timings_ms"]["total"] / 1000 <= took and recording.asked == [(QUESTION, None)]
 
 
 def test_a_server_slower_than_the_timeout_falls_back_with_a_note(settings, server, hits):

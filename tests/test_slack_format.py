@@ -131,6 +131,25 @@ def test_markdown_bold_and_quotes_survive():
     assert to_mrkdwn("a > b") == "a &gt; b"
 
 
+def test_which_answerer_spoke_is_said_when_an_llm_was_asked():
+    [plain] = answer_messages(answer(timings_ms={"total": 23}), "f")
+    assert all(b["type"] != "context" for b in plain["blocks"])  # extractive only: no note, as before
+    llm = answer(mode="llm", answerer="local:qwen2.5-coder-0.5b", timings_ms={"total": 8712},
+                 warnings=["Citations added by hoidap: the LLM cited nothing; passages [1] hold the words."])
+    [message] = answer_messages(llm, "f")
+    [note] = [b for b in message["blocks"] if b["type"] == "context"]
+    text = note["elements"][0]["text"]
+    assert "_mô hình local:qwen2.5-coder-0.5b · 8,7 s_" in text and "⚠️ Citations added by hoidap" in text
+    assert message["blocks"].index(note) < [b["type"] for b in message["blocks"]].index("divider")
+    fallback = answer(language="en", timings_ms={"total": 61_000},
+                      warnings=["LLM (local:x) not used: the LLM server did not answer in time; showing the "
+                                "extractive answer instead. <@U1>"])
+    [message] = answer_messages(fallback, "f")
+    text = "\n".join(b["elements"][0]["text"] for b in message["blocks"] if b["type"] == "context")
+    assert "did not answer in time" in text and "_extractive reader · 61.0 s_" in text
+    assert "<@U1>" not in text and "&lt;@U1&gt;" in text  # a note is escaped like any text
+
+
 def test_no_sources_note_is_visible():
     [message] = answer_messages(answer("Có lẽ là ông A.", citations=[]), "f")
     notes = [b for b in message["blocks"] if b["type"] == "context"]

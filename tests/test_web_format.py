@@ -15,6 +15,7 @@ from app.web.format import (
     openai_content,
     pieces,
     question_markdown,
+    refining_markdown,
     source_card,
     sources_panel,
 )
@@ -55,6 +56,19 @@ def test_the_bubble_says_which_answerer_spoke_and_how_long_it_took():
     llm = answer_markdown(answer("A [1].", answerer="local:qwen2.5-coder-0.5b", timings_ms={"total": 8712}), 1, "vi")
     assert "mô hình local:qwen2.5-coder-0.5b · 8,7 s" in llm
     assert "·" not in answer_markdown(answer("Các bài báo không nói về điều này.", cites=[], refused=True), 1)
+
+
+def test_a_quick_answer_says_it_is_one_and_which_model_refines_it():
+    quick = answer("A [1].", timings_ms={"total": 41})
+    md = answer_markdown(quick, 2, "vi", refining="local:qwen2.5-coder-0.5b")
+    assert '<a class="cite" href="#src-2-1"' in md  # linked to its cards like any answer
+    assert "⏳ Trả lời nhanh · trích từ bài báo · 41 ms — đang tinh chỉnh với mô hình local:qwen2.5-coder-0.5b…" in md
+    refused = answer_markdown(answer("Không có.", cites=[], refused=True), 1, "en", refining="m<x>")
+    assert "Quick answer · extractive reader" in refused and "refining with model m&lt;x>…" in refused
+    assert refining_markdown(quick, 2, "vi", "m", " ") == answer_markdown(quick, 2, "vi", refining="m")
+    writing = refining_markdown(quick, 2, "en", "m", "B <b>is</b> [1]")
+    assert writing.startswith(answer_markdown(quick, 2, "en", refining="m"))
+    assert writing.endswith("\n\n---\n\n*Model m is writing:* B &lt;b>is&lt;/b> [1]")  # provisional: not linked
 
 
 def test_answer_without_sources_gets_a_visible_warning_in_both_languages():

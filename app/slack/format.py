@@ -41,6 +41,8 @@ LABELS = {
         "expired": "Xin lỗi, câu trả lời này không còn lưu trữ nữa. Bạn hãy hỏi lại nhé.",
         "share_failed": "Mình không đăng được vào kênh này. Hãy mời mình vào kênh (/invite) rồi thử lại.",
         "continued": "(tiếp theo)",
+        "by_reader": "trích từ bài báo",
+        "by_model": "mô hình",
     },
     "en": {
         "sources": "Sources",
@@ -58,6 +60,8 @@ LABELS = {
         "expired": "Sorry, that answer is no longer stored. Please ask again.",
         "share_failed": "I couldn't post in this channel. Invite me (/invite) and try again.",
         "continued": "(continued)",
+        "by_reader": "extractive reader",
+        "by_model": "model",
     },
 }
 
@@ -224,6 +228,24 @@ def _pack(entries: list[str], limit: int = TEXT_LIMIT) -> list[str]:
     return packed
 
 
+def answered_by(answer: Answer) -> str:
+    """"mô hình local:qwen2.5-coder-0.5b · 8,7 s" / "extractive reader · 23 ms": who answered, how fast."""
+    words = labels(answer.language)
+    who = f"{words['by_model']} {answer.answerer}" if answer.answerer else words["by_reader"]
+    ms = float(answer.timings_ms.total or 0)
+    took = f"{ms:.0f} ms" if ms < 1000 else f"{ms / 1000:.1f} s"
+    return f"{who} · {took.replace('.', ',') if answer.language == 'vi' else took}"
+
+
+def llm_note(answer: Answer) -> dict | None:
+    """When an LLM was asked: a context line with its notes (a fallback to the extractive answer,
+    repaired citations) and who answered. None for extractive answers, which carry no notes."""
+    if not answer.answerer and not answer.warnings:
+        return None
+    lines = [f"⚠️ {escape(w)}" for w in answer.warnings] + [f"_{escape(answered_by(answer))}_"]
+    return _context("\n".join(lines)[:TEXT_LIMIT])
+
+
 def answer_text(answer: Answer) -> str:
     """The answer shown to people; an empty refusal gets a polite one in the question's language."""
     text = answer.answer.strip()
@@ -267,6 +289,8 @@ def answer_messages(
         question = escape(re.sub(r"\s+", " ", answer.question))[: TEXT_LIMIT - 100]
         blocks.append(_context(words["asked"].format(user=asked_by, question=question)))
     blocks.extend(_section(piece) for piece in split_text(to_mrkdwn(text)))
+    if note := llm_note(answer):
+        blocks.append(note)
     blocks.append({"type": "divider"})
     blocks.extend(tail)
 

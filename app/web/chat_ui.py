@@ -14,9 +14,18 @@ from pathlib import Path
 
 import gradio as gr
 
+from app.assistant import Quick
 from app.schema import Answer
 from app.web.chat_text import UI, summary
-from app.web.format import answer_markdown, escape_markdown, iso_date, pieces, question_markdown, sources_panel
+from app.web.format import (
+    answer_markdown,
+    escape_markdown,
+    iso_date,
+    pieces,
+    question_markdown,
+    refining_markdown,
+    sources_panel,
+)
 from index.types import Filters
 from ingest.errors import HoidapError
 
@@ -135,19 +144,30 @@ def build_blocks(service) -> gr.Blocks:
                 {"role": "assistant", "content": indexing_text(busy, lg) if busy else UI[lg]["searching"]},
             ]
             yield live, "", state, gr.skip()
-            shown, turn = "", None
+            shown, turn, quick = "", None, None
             try:
                 filters = make_filters(prov, src, dfrom, dto, lg)
-                for piece in service.stream(text, history_of(state), filters, int(kk) if kk else None, md):
+                asked = service.stream(text, history_of(state), filters, int(kk) if kk else None, md, quick=True)
+                for piece in asked:
                     if isinstance(piece, Answer):
                         turn = {"question": text, "answer": piece.to_json()}
+                        continue
+                    if isinstance(piece, Quick):
+                        # an LLM is asked: the extractive answer and its cards at once, marked as quick;
+                        # the LLM's checked answer replaces both when it is written
+                        quick = (piece.answer.to_json(), piece.refining)
+                        live[-1] = {"role": "assistant",
+                                    "content": answer_markdown(quick[0], len(state) + 1, lg, refining=quick[1])}
+                        yield live, "", state, panel(state + [{"question": text, "answer": quick[0]}], lg)
                         continue
                     # provisional text: an LLM's tokens, or the extractive answer revealed a little at a
                     # time; the final render replaces it with the checked text and linked markers
                     parts = pieces(piece)
                     for part in parts:
                         shown += part
-                        live[-1] = {"role": "assistant", "content": escape_markdown(shown)}
+                        content = (refining_markdown(quick[0], len(state) + 1, lg, quick[1], shown) if quick
+                                   else escape_markdown(shown))
+                        live[-1] = {"role": "assistant", "content": content}
                         yield live, "", state, gr.skip()
                         if len(parts) > 1:
                             time.sleep(0.02)

@@ -28,6 +28,9 @@ LABELS = {
         "sources_list": "Nguồn:",
         "by_reader": "trích từ bài báo",
         "by_model": "mô hình",
+        "quick": "Trả lời nhanh",
+        "refining": "đang tinh chỉnh với mô hình {model}…",
+        "writing": "Mô hình {model} đang viết:",
     },
     "en": {
         "sources": "Sources",
@@ -42,6 +45,9 @@ LABELS = {
         "sources_list": "Sources:",
         "by_reader": "extractive reader",
         "by_model": "model",
+        "quick": "Quick answer",
+        "refining": "refining with model {model}…",
+        "writing": "Model {model} is writing:",
     },
 }
 
@@ -95,8 +101,10 @@ def link_markers(escaped: str, turn: int, known: set[int]) -> str:
     return MARKER.sub(repl, escaped)
 
 
-def answer_markdown(answer: dict, turn: int, lang: str = "vi") -> str:
-    """The chat bubble for an answer: escaped text, [n] linked to cards, a warning without sources."""
+def answer_markdown(answer: dict, turn: int, lang: str = "vi", refining: str | None = None) -> str:
+    """The chat bubble for an answer: escaped text, [n] linked to cards, a warning without sources.
+
+    ``refining`` (an LLM's label) marks it as the quick answer shown while that LLM writes its own."""
     lab = labels(lang)
     known = {int(c["marker"]) for c in answer.get("citations", [])}
     body = link_markers(escape_markdown(answer.get("answer", "")), turn, known)
@@ -105,9 +113,22 @@ def answer_markdown(answer: dict, turn: int, lang: str = "vi") -> str:
         parts.append(f"*{lab['no_sources']}*")
     for w in answer.get("warnings") or []:
         parts.append(f"*⚠ {escape_markdown(w)}*")
-    if known:  # which answerer spoke, and how long it took
+    if refining:
+        who = f"⏳ {lab['quick']} · {answered_by(answer, lang)} — {lab['refining'].format(model=refining)}"
+        parts.append(f"<sub>{escape_markdown(who)}</sub>")
+    elif known:  # which answerer spoke, and how long it took
         parts.append(f"<sub>{escape_markdown(answered_by(answer, lang))}</sub>")
     return "\n\n".join(p for p in parts if p)
+
+
+def refining_markdown(quick: dict, turn: int, lang: str, model: str, written: str = "") -> str:
+    """The bubble while an LLM refines: the quick (extractive) answer, and under a rule what the
+    model has written so far (provisional: its checked answer replaces the whole bubble)."""
+    md = answer_markdown(quick, turn, lang, refining=model)
+    if not written.strip():
+        return md
+    head = escape_markdown(labels(lang)["writing"].format(model=model))
+    return f"{md}\n\n---\n\n*{head}* {escape_markdown(written)}"
 
 
 def answered_by(answer: dict, lang: str = "vi") -> str:

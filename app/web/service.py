@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from app.schema import Answer
 from app.settings import SAMPLE_CORPUS, Settings, get_settings
@@ -23,6 +24,9 @@ from index.types import Filters
 from ingest.errors import BadInput, HoidapError
 from ingest.load import Skipped
 from ingest.uploads import copy_upload
+
+if TYPE_CHECKING:
+    from app.assistant import Quick
 
 UPLOAD_SUFFIXES = (".txt", ".md", ".html", ".htm", ".json", ".jsonl")
 
@@ -108,12 +112,15 @@ class WebService:
         filters: Filters | None = None,
         k: int | None = None,
         mode: str | None = None,
-    ) -> Iterator[str | Answer]:
-        """Provisional answer text as it is written, then the final ``Answer`` (see ``Assistant.stream``)."""
+        quick: bool = False,
+    ) -> Iterator[str | Quick | Answer]:
+        """Provisional answer text as it is written, then the final ``Answer``; with ``quick``, an LLM
+        answer is preceded by the extractive one (see ``Assistant.stream``)."""
         self.check_mode(mode)
         self.check_filters(filters)
         with self.lock.read():
-            yield from self.assistant.stream(question, history=history, filters=filters, k=k, mode=mode)
+            yield from self.assistant.stream(question, history=history, filters=filters, k=k, mode=mode,
+                                             quick=quick)
 
     def ingest(self, paths: Iterable[str | Path], progress: Callable[[int], None] | None = None) -> SyncReport:
         from app.factory import ingest_paths

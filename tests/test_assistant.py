@@ -85,11 +85,13 @@ def test_noise_headlines_are_not_indexed(assistant, query):
     ],
 )
 def test_typed_answers(assistant, question, expected):
+    """A short answer holding the fact or, when the reader is not sure enough (its bar is fitted on
+    news, not on these articles), the closest sentence quoted holding it: never a refusal."""
     ans = assistant.answer(question)
-    assert not ans.refused, ans.answer
-    first_line = ans.answer.split("\n")[0]
+    assert ans.outcome in ("answer", "closest"), ans.answer
+    first_line = ans.answer.split("\n")[0]  # the short answer, or the quoted sentence
     for e in expected:
-        assert e in first_line
+        assert e in first_line, ans.answer
         assert any(e in c.text for c in ans.citations)
 
 

@@ -214,8 +214,9 @@ class Evidence:
                 cand_syl = [w for x, y, w in syl_spans if x >= a and y <= b]
                 if not cand_syl:
                     continue
-                if kind in ("person", "name", "place", "org", "phrase") and all(w in qsyl for w in cand_syl):
-                    continue  # a name (or phrase) the question gives is not its answer
+                if kind in ("person", "name", "place", "org", "phrase") and all(
+                        w in qsyl for w in (_without_place_noun(text[a:b]) if kind == "place" else cand_syl)):
+                    continue  # a name (or phrase) the question gives is not its answer, nor "tỉnh X" for X
                 c = Candidate(s, span, kind)
                 mine.append(c)
                 f = c.feats
@@ -407,6 +408,13 @@ def _clause(span, syl_spans, qsyl: set[str], idf: dict[str, float], text: str) -
     hi = min((e for e in ends if e >= span[1]), default=len(text))
     words = {w for x, y, w in syl_spans if x > lo and y <= hi and not (x >= span[0] and y <= span[1])}
     return sum(idf.get(w, 0.0) for w in words & qsyl)
+
+
+def _without_place_noun(name: str) -> list[str]:
+    """The folded syllables of a place's name after its generic noun ("tỉnh Quảng Trị": quang, tri)."""
+    low = name.lower()
+    noun = max((n for n in sp.PLACE_NOUNS if low.startswith(n + " ")), key=len, default="")
+    return syllables(name[len(noun):]) or syllables(name)
 
 
 def _unit_ok(text: str, span, q: Question) -> bool:

@@ -77,17 +77,17 @@ VALUES = frozenset({"amount", "date", "score"})  # kinds whose different values 
 
 def confidence(ranked: list[tuple[float, str, str]]) -> float:
     """How sure the best of ``ranked`` (probability, kind, folded text; most likely first) is.
-    Two different amounts (dates, scores) cannot both answer one question: the best one's
-    probability is shared with its likeliest rival of the same kind in proportion, so "3.400 tỷ
-    đồng" at 0.89 beside "215 tỷ đồng" at 0.88 is not a sure answer. People and names may be
-    listed together ("A và B đồng chủ trì") and are not rivals."""
+    Two different amounts (dates, scores) cannot both answer one question: if one of the two is
+    the answer, the best is it with probability p1 / (p1 + p2), so "3.400 tỷ đồng" at 0.89 beside
+    "215 tỷ đồng" at 0.88 is a coin toss, not a sure answer. People and names may be listed
+    together ("A và B đồng chủ trì") and are not rivals."""
     if not ranked:
         return 0.0
     p1, kind, text = ranked[0]
     if kind not in VALUES:
         return p1
     rival = next((p for p, k, t in ranked[1:] if k == kind and t != text and t not in text and text not in t), 0.0)
-    return p1 * p1 / (p1 + rival) if p1 + rival > 0 else 0.0
+    return min(p1, p1 / (p1 + rival)) if p1 + rival > 0 else 0.0
 
 
 def _logistic(d: dict) -> Logistic:

@@ -218,7 +218,7 @@ def run_fit(rows: list[dict], model: ReaderModel, seed: int = 0) -> ReaderModel:
     feats, labels, owner, sents_of = [], [], [], []
     for i, (row, q) in enumerate(zip(rows, parsed)):
         reader = _reader(row, model)
-        hits, _ = reader._places_ok(q, row["hits"])
+        hits, _ = reader.places_ok(q, row["hits"])
         sents = reader.evidence.sentences(q, hits, row["qvec"])
         sents_of.append(sents)
         for s in sents:

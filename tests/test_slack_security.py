@@ -64,10 +64,10 @@ def test_an_event_resent_after_a_restart_is_not_answered_twice(tmp_path, assista
 
 
 def test_seen_events_are_forgotten_after_their_time(tmp_path):
-    from app.slack.bot import _Seen
+    from app.slack.bot import SeenEvents
 
-    seen = _Seen(tmp_path / "seen.sqlite", ttl=0.2)
+    seen = SeenEvents(tmp_path / "seen.sqlite", ttl=0.2)
     assert seen.claim("event:Ev1") and not seen.claim("event:Ev1")
-    assert not _Seen(tmp_path / "seen.sqlite", ttl=0.2).claim("event:Ev1")  # another process, same home
+    assert not SeenEvents(tmp_path / "seen.sqlite", ttl=0.2).claim("event:Ev1")  # another process, same home
     time.sleep(0.3)
     assert seen.claim("event:Ev1")

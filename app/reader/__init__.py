@@ -29,6 +29,7 @@ from app.reader.evidence import MAX_SENTENCES, Candidate, Evidence, Sentence
 from app.reader.model import ReaderModel, confidence, load
 from app.reader.question import MAX_CHARS, Question, detect_language, parse
 from index.types import Hit
+from ingest.models import split_places
 from ingest.textutil import fold
 
 MAX_LIST = 8  # names in one answer
@@ -82,14 +83,15 @@ class Reader:
         cands.sort(key=lambda c: -c.prob)
         return sents, cands
 
-    def _places_ok(self, q: Question, hits: list[Hit]) -> tuple[list[Hit], list[str]]:
+    def places_ok(self, q: Question, hits: list[Hit]) -> tuple[list[Hit], list[str]]:
         """Only passages of articles that name the (uncommon) places the question names."""
         places = [p for p in q.provinces if p not in self.common_places]
-        return [h for h in hits if all(f"|{fold(p)}|" in fold(h.meta.get("provinces", "")) for p in places)], places
+        wanted = {fold(p) for p in places}
+        return [h for h in hits if wanted <= {fold(x) for x in split_places(h.meta.get("provinces"))}], places
 
     def _read(self, q: Question, hits: list[Hit], qvec) -> Draft:
         lang = q.language
-        hits, places = self._places_ok(q, hits)
+        hits, places = self.places_ok(q, hits)
         if not hits:
             msg = compose.REFUSAL_PLACE[lang].format(place=", ".join(places)) if places else compose.REFUSAL[lang]
             return _refuse(q, msg)
@@ -179,7 +181,7 @@ class Reader:
             return None
         names, cited, lines = [], [], []
         for n, s in enumerate(picked.values(), 1):
-            places = [p for p in (s.hit.meta.get("provinces") or "").split("|") if p and p not in self.common_places]
+            places = [p for p in split_places(s.hit.meta.get("provinces")) if p not in self.common_places]
             name = ", ".join(places) or s.hit.meta.get("title") or ""
             names.append(f"{name} [{n}]")
             cited.append(Cited(s.hit, s.span, None))

@@ -47,7 +47,7 @@ HISTORY_TURNS = 10  # earlier thread messages handed to the assistant as convers
 SEEN_DB = "slack_seen.sqlite"  # under HOIDAP_HOME
 
 
-class _Seen:
+class SeenEvents:
     """Recently seen keys (event ids, message timestamps), kept on disk for ``ttl`` seconds.
 
     On disk so that Slack's retries of an event (after 1 and 5 minutes) are still recognised
@@ -119,7 +119,7 @@ def create_app(settings: Settings, assistant, feedback: FeedbackStore | None = N
     except Exception as e:
         raise HoidapError(f"cannot reach the Slack Web API at {_public_url(client.base_url)}: {e}") from e
 
-    bot = _Bot(assistant, feedback, seen=_Seen(settings.home / SEEN_DB))
+    bot = _Bot(assistant, feedback, seen=SeenEvents(settings.home / SEEN_DB))
 
     @app.middleware
     def drop_retries(body: dict, next, logger) -> BoltResponse | None:
@@ -158,13 +158,13 @@ def create_app(settings: Settings, assistant, feedback: FeedbackStore | None = N
 
 
 class _Bot:
-    def __init__(self, assistant, feedback: FeedbackStore, seen: _Seen | None = None):
+    def __init__(self, assistant, feedback: FeedbackStore, seen: SeenEvents | None = None):
         self.assistant = assistant
         store = getattr(getattr(assistant, "retriever", None), "store", None)
         # what is indexed, for the usage hint's example (nothing known: the sample's example)
         self.articles = store.catalog.articles if store is not None else list
         self.feedback = feedback
-        self.seen = seen or _Seen(None)
+        self.seen = seen or SeenEvents(None)
         self._answer_lock = threading.Lock()
 
     def answer(self, question: str, history: list[dict] | None = None) -> Answer | dict:

@@ -108,7 +108,8 @@ class Reader:
             return self._events(q, sents) or self._closest_or_refuse(q, sents, cands)
         if q.plural:
             return self._gather(q, cands) or self._closest_or_refuse(q, sents, cands)
-        if cands and confidence([(c.prob, c.kind, fold(c.text)) for c in cands]) >= self.model.bar(q.language):
+        rivals = [(c.prob, c.kind, fold(c.text)) for c in cands if c.kind == cands[0].kind] if cands else []
+        if cands and confidence(rivals) >= self.model.bar(q.language):
             return _compose(q, self._together(q, cands))
         return self._closest_or_refuse(q, sents, cands)
 

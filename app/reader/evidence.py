@@ -198,6 +198,7 @@ class Evidence:
             text = s.text
             syl_spans = [(m.start(), m.end(), fold(m.group())) for m in re.finditer(r"[^\W_]+", text)]
             matched = [(a, b) for a, b, w in syl_spans if w in qsyl]
+            ends = [m.start() for m in _CLAUSE_END.finditer(text)]  # where clauses end
             found: list[tuple[tuple[int, int], str]] = []
             for k, kind in enumerate(kinds):
                 for span in _find(kind, text, s.tags):
@@ -221,7 +222,7 @@ class Evidence:
                 mine.append(c)
                 f = c.feats
                 f["local"] = _local(span, syl_spans, qsyl, idf) / qweight
-                f["clause"] = _clause(span, syl_spans, qsyl, idf, text) / qweight
+                f["clause"] = _clause(span, syl_spans, qsyl, idf, ends, len(text)) / qweight
                 f["sent_logit"] = s.logit
                 f["sent_rank"] = float(rank)
                 f["kind_primary"] = 1.0 if kind == kinds[0] else 0.0
@@ -399,13 +400,12 @@ def _local(span, syl_spans, qsyl: set[str], idf: dict[str, float], window: int =
 _CLAUSE_END = re.compile(r"[,;:()\[\]\"“”]|\s[-–]\s|\btrong đó\b|\bcòn\b|\bwhile\b|\bwhereas\b", re.I)
 
 
-def _clause(span, syl_spans, qsyl: set[str], idf: dict[str, float], text: str) -> float:
+def _clause(span, syl_spans, qsyl: set[str], idf: dict[str, float], ends: list[int], length: int) -> float:
     """IDF weight of the question's words in the candidate's own clause (up to a comma, a colon,
-    a bracket, "trong đó", "còn"), the candidate's own words excluded: of two amounts in one
-    sentence, the one whose clause says what the question asks about."""
-    ends = [m.start() for m in _CLAUSE_END.finditer(text)]
+    a bracket, "trong đó", "còn": ``ends``), the candidate's own words excluded: of two amounts in
+    one sentence, the one whose clause says what the question asks about."""
     lo = max((e for e in ends if e < span[0]), default=-1)
-    hi = min((e for e in ends if e >= span[1]), default=len(text))
+    hi = min((e for e in ends if e >= span[1]), default=length)
     words = {w for x, y, w in syl_spans if x > lo and y <= hi and not (x >= span[0] and y <= span[1])}
     return sum(idf.get(w, 0.0) for w in words & qsyl)
 

@@ -226,3 +226,28 @@ def test_one_vector_store_interface_two_backends(tmp_path, sample_store):
     assert len(hits) == 2 and {cid for cid, _ in hits} <= set(ids) and hits[0][1] >= hits[1][1]
     other = open_vectors(tmp_path / "other", sample_store.embedder)
     assert isinstance(other, EmbeddedVectors) and other.count() == 0
+
+
+def test_a_filtered_query_naming_passages_removed_meanwhile_answers_from_the_rest(tmp_path, sample_home, sample_store):
+    """A re-ingest deletes an article's old passages just after the catalog stops naming them, so a
+    reader whose filtered query took its ids from the catalog a moment earlier names passages Chroma
+    no longer holds. Chroma refuses such a query whole ("Error finding id"; CI saw it as a 503 under
+    load): it is asked again among the passages still held."""
+    from index.types import Filters
+
+    home = tmp_path / "home"
+    shutil.copytree(sample_home, home, ignore=shutil.ignore_patterns(".lock"))
+    store = Store(home, sample_store.embedder)
+    retriever = HybridRetriever(store)
+    filters = Filters(province="Thái Nguyên")
+    ids = retriever.allowed_ids(retriever.allowed(filters))  # what the reader took from the catalog
+    vec = store.embedder.embed_queries(["Ai chủ trì hội nghị?"])
+    gone = ids[:2]
+    store.vectors.delete(gone)  # as the re-ingest's last step does, after the catalog moved on
+    assert set(store.vectors.existing(ids)) == set(ids[2:])
+
+    found = store.search(vec, 5, ids)
+    assert len(found) == 5 and not {cid for cid, _ in found} & set(gone)
+    assert store.search(vec, 5, gone) == []  # none left: nothing found, not an error
+    hits = retriever.retrieve("Ai chủ trì hội nghị?", k=3, filters=filters)  # the filter cache still names them
+    assert hits and all(h.doc_id == hits[0].doc_id for h in hits)

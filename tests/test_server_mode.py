@@ -150,6 +150,15 @@ def test_ingest_and_ask_against_the_server(writer, sample_store):
         assert any(name in q for q in quoted)
 
 
+def test_a_query_naming_a_passage_the_server_no_longer_holds_answers_from_the_rest(writer):
+    """The server refuses a query whose ids name one it does not hold, as embedded Chroma does; a
+    reader that took its ids from the catalog just before a re-ingest removed them gets the rest."""
+    ids = sorted(writer.catalog.chunk_ids_of({a["doc_id"] for a in writer.catalog.articles()}))[:6]
+    vec = writer.embedder.embed_queries(["Ai chủ trì hội nghị?"])
+    found = writer.search(vec, 3, [*ids, "removed-by-a-re-ingest"])
+    assert len(found) == 3 and {cid for cid, _ in found} <= set(ids)
+
+
 def test_second_process_with_its_own_home_sees_the_same_index(writer, server, tmp_path):
     """A separate OS process (another replica) rebuilds its catalog and BM25 from the server."""
     env = {**os.environ, "HOIDAP_HOME": str(tmp_path / "replica"), "HOIDAP_CHROMA_URL": server.url}
@@ -228,3 +237,4 @@ def test_the_http_client_has_a_timeout(writer):
     assert client._server._session.timeout.read == 120.0  # set when the store connected
     assert set_http_timeout(client, 30.0) is True and client._server._session.timeout.read == 30.0
     set_http_timeout(client)
+

@@ -30,6 +30,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 PAGE = 1000  # passages read per request when the whole collection is read
+MISSING_ID = "Error finding id"  # Chroma's words for a query naming an id it does not hold (or no longer)
+NARROWINGS = 3  # a query's ids narrowed to those still held at most this often before the last try
 
 
 class Vectors(ABC):
@@ -88,8 +90,31 @@ class Vectors(ABC):
 
     def query(self, embeddings, n: int, ids: list[str] | None = None) -> list[tuple[str, float]]:
         """The ``n`` nearest passages to the first of ``embeddings`` (among ``ids``), as
-        (chunk id, cosine similarity), best first."""
+        (chunk id, cosine similarity), best first.
+
+        Chroma refuses a whole query ("Error finding id") when one of ``ids`` is not in the
+        collection, and a re-ingest (here or in another process) deletes an article's old
+        passages just after the catalog stops naming them: a reader that took its ids from the
+        catalog a moment before asks for some that are gone. The query is then asked again
+        among those still held, rather than failing the question."""
+        for _ in range(NARROWINGS):
+            try:
+                return self._query(embeddings, n, ids)
+            except IndexUnavailable as e:
+                if ids is None or MISSING_ID not in str(e):
+                    raise
+                held = self.existing(ids)
+                log.info("%d of %d passages asked for were removed meanwhile: asking again",
+                         len(ids) - len(held), len(ids))
+                if not held:
+                    return []
+                ids = held
+        return self._query(embeddings, n, ids)
+
+    def _query(self, embeddings, n: int, ids: list[str] | None) -> list[tuple[str, float]]:
         kw = {"ids": ids} if ids is not None else {}
+        if ids is not None:
+            n = min(n, len(ids))
         res = self._read(
             "query", lambda col: col.query(query_embeddings=embeddings, n_results=n, include=["distances"], **kw)
         )

@@ -8,7 +8,8 @@ another (`hoidap ingest`) updates or deletes vectors goes on reading a stale vie
 filtered by ids then fails with "Error finding id" until the handle is reopened. The catalog's
 generation says when another process has written (adds alone stay visible), so a read first
 reopens the handle when the generation moved, and a read that still meets another process's
-write mid-way (its catalog not bumped yet) reopens and reads again, for up to ~10 s.
+write mid-way (its catalog not bumped yet) reopens and reads again. (The same words come when a
+query names a passage that was deleted since: ``Vectors.query`` then narrows its ids.)
 """
 
 from __future__ import annotations
@@ -19,14 +20,13 @@ import threading
 import time
 from collections.abc import Callable
 
-from index.vectors.base import Vectors
+from index.vectors.base import MISSING_ID, Vectors
 from index.vectors.chroma_internals import forget_client
 from ingest.errors import HoidapError, IndexUnavailable
 
 log = logging.getLogger(__name__)
-# Delays before each new read after one hit another process's write: reopened and read again until
-# the writer's files agree (on a loaded 2-core machine a re-ingest's window outlasted 0.6 s: CI saw a 503)
-STALE_RETRY_DELAYS = (0.0, 0.1, 0.3, 0.6, 1.2, 2.5, 5.0)
+# Delays before each new read after one hit another process's write: reopened and read again
+STALE_RETRY_DELAYS = (0.0, 0.1, 0.3)
 DAMAGED = ("malformed", "not a database", "corrupt", "vtable constructor failed")  # SQLite's words
 
 
@@ -72,7 +72,7 @@ class EmbeddedVectors(Vectors):
             try:
                 return self._call(op, lambda: fn(col))
             except IndexUnavailable as e:
-                if delay is None or "Error finding id" not in str(e):
+                if delay is None or MISSING_ID not in str(e):
                     raise
                 # another process is mid-write (its catalog not bumped yet): reopen, read again
                 time.sleep(delay)

@@ -155,7 +155,8 @@ def test_the_logistic_fit_learns_a_rule_and_ships_weights():
     assert m.prob({"x": 9, "noise": 1}) > 0.9 and m.prob({"x": 1, "noise": 1}) < 0.1
     shipped = load()
     assert 0 < shipped.closest_threshold < shipped.answer_threshold < 1
-    assert shipped.sentence.names and shipped.span.names
+    assert 0 < shipped.closest_threshold < shipped.choice_threshold < 1
+    assert shipped.sentence.names and shipped.span.names and shipped.choice and shipped.choice.names
     meta = json.loads(files("app.reader").joinpath("data/weights.json").read_text("utf-8"))["meta"]
     assert "news_train" in meta.get("splits", "") and "test" not in meta.get("splits", "").replace("news_test", "")
 
@@ -182,3 +183,57 @@ def test_a_unit_is_matched_by_whole_syllables():
     text = "Bị cáo Đỗ Văn A (38 tuổi) bị tuyên phạt 15 năm tù."
     assert not _unit_ok(text, (text.index("38"), text.index("38") + 7), q)
     assert _unit_ok(text, (text.index("15"), text.index("15") + 9), q)
+
+
+def test_the_listwise_fit_shares_one_answer_among_rivals_and_none():
+    """The single-answer model: a question's candidates and "none of them" share one unit. It
+    learns which feature marks the answer, gives the marked candidate most of it, two equal
+    rivals half each at most, and questions whose candidates all look wrong mostly "none"."""
+    from random import Random
+
+    from app.reader.model import fit_listwise, from_json
+
+    rnd = Random(0)
+    rows, labels, groups = [], [], []
+    for q in range(400):
+        answered = rnd.random() < 0.7
+        right = rnd.randrange(4)
+        for c in range(4):
+            good = answered and c == right
+            rows.append({"x": (2.0 if good else 0.0) + rnd.gauss(0, 0.6), "noise": rnd.random()})
+            labels.append(int(good))
+            groups.append(q)
+    m = fit_listwise(rows, labels, groups, ["x", "noise"])
+    assert m.weights[0] > 1.0 and abs(m.weights[1]) < 0.5
+    one = m.shares([{"x": 2.5, "noise": 0.5}, {"x": 0.0, "noise": 0.5}, {"x": 0.1, "noise": 0.5}])
+    assert one[0] > 0.8 and sum(one) < 1
+    twins = m.shares([{"x": 2.5, "noise": 0.5}, {"x": 2.5, "noise": 0.5}])
+    assert twins[0] == pytest.approx(twins[1]) and twins[0] < 0.5
+    assert sum(m.shares([{"x": 0.0, "noise": 0.5}] * 3)) < 0.5  # nothing marked: mostly "none of them"
+    assert m.shares([]) == []
+    again = from_json({**load().to_json(), "choice": m.to_json()}).choice  # survives the weights file
+    assert again.shares([{"x": 2.5, "noise": 0.5}]) == pytest.approx(m.shares([{"x": 2.5, "noise": 0.5}]), abs=1e-4)
+
+
+def test_two_near_equal_amounts_are_not_a_sure_answer():
+    """"How much was invested?" where the article gives two amounts in the same way: the shares
+    split, so the reader quotes a sentence instead of choosing one; one clear amount is answered."""
+    from app.reader import Reader
+    from index.types import Hit
+
+    def hit(text: str) -> Hit:
+        ends = [m.end() for m in re.finditer(r"\.(\s|$)", text)]
+        spans = list(zip([0, *ends[:-1]], ends))
+        return Hit(chunk_id="c1", doc_id="d1", text=text, start=0, end=len(text), score=1.0,
+                   meta={"title": "Đầu tư", "provinces": ""}, sentences=spans, tags=[])
+
+    reader = Reader()
+    q = "Tổng vốn đầu tư của dự án là bao nhiêu?"
+    clear = reader.answer(q, [hit("Tổng vốn đầu tư của dự án là 3.400 tỷ đồng, khởi công vào năm 2025.")], [])
+    assert clear.outcome == "answer" and clear.text.startswith("3.400 tỷ đồng")
+    two = hit("Dự án có tổng vốn đầu tư 3.400 tỷ đồng. Tổng vốn đầu tư của dự án là 3.500 tỷ đồng theo điều chỉnh.")
+    _, cands = reader.score(parse(q, []), [two], None)
+    shares = sorted((c.share for c in cands if c.kind == "amount"), reverse=True)
+    assert len(shares) == 2 and sum(shares) <= 1 and shares[0] < reader.model.choice_bar("vi")
+    assert min(c.prob for c in cands if c.kind == "amount") > 0.5  # each alone looks like the answer
+    assert reader.answer(q, [two], []).outcome == "closest"

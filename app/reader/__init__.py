@@ -5,8 +5,9 @@ answers -> one of three replies.
    (``app.reader.evidence`` features, ``app.reader.model`` weights learned on training splits).
 2. In the best few sentences, candidates of the asked kind (people, names, organisations,
    places, dates, amounts with units, scores, reasons, phrases) get the probability that they
-   are the answer.
-3. The reply: a short answer when the best candidate is likely enough; otherwise "the closest
+   are the answer, alone (``prob``) and against each other and "none of them" (``share``).
+3. The reply: a short answer when the best candidate's share (a list across articles: each
+   one's probability) is large enough; otherwise "the closest
    the articles come is: …" quoting the best sentence when it is likely enough to matter; and
    otherwise a refusal. Both thresholds are calibrated on training data, never hand-set.
 
@@ -80,6 +81,9 @@ class Reader:
         cands = self.evidence.candidates(q, best)
         for c, p in zip(cands, self.model.span.probs([c.feats for c in cands])):
             c.prob = p
+        if self.model.choice is not None:
+            for c, p in zip(cands, self.model.choice.shares([c.feats for c in cands])):
+                c.share = p
         cands.sort(key=lambda c: -c.prob)
         return sents, cands
 
@@ -108,13 +112,33 @@ class Reader:
             return self._events(q, sents) or self._closest_or_refuse(q, sents, cands)
         if q.plural:
             return self._gather(q, cands) or self._closest_or_refuse(q, sents, cands)
+        if self.model.choice is not None:
+            return self._choose(q, sents, cands)
         rivals = [(c.prob, c.kind, fold(c.text)) for c in cands if c.kind == cands[0].kind] if cands else []
         if cands and confidence(rivals) >= self.model.bar(q.language):
             return _compose(q, self._together(q, cands))
         return self._closest_or_refuse(q, sents, cands)
 
+    def _choose(self, q: Question, sents: list[Sentence], cands: list[Candidate]) -> Draft:
+        """The single answer, by the candidates' shares (``model.Listwise``): the text whose
+        mentions hold the largest share, with the names listed beside it ("A và B") that are
+        nearly as likely judged alone (the shares favour one of two co-chairs: either answers the
+        training question), when their mentions together hold at least the bar's share; else the
+        closest sentence or a refusal."""
+        if cands:
+            total: dict[str, float] = {}
+            for c in cands:
+                total[fold(c.text)] = total.get(fold(c.text), 0.0) + c.share
+            best = max(total, key=lambda t: total[t])
+            top = max((c for c in cands if fold(c.text) == best), key=lambda c: c.share)
+            ranked = [top, *sorted((c for c in cands if c is not top), key=lambda c: -c.share)]
+            group = self._together(q, ranked)
+            if sum(total[t] for t in {fold(c.text) for c in group}) >= self.model.choice_bar(q.language):
+                return _compose(q, group)
+        return self._closest_or_refuse(q, sents, cands)
+
     def _together(self, q: Question, cands: list[Candidate]) -> list[Candidate]:
-        """The best candidate and, for people and names, those listed with it in its sentence
+        """The first candidate and, for people and names, those listed with it in its sentence
         ("A và B đồng chủ trì") that are nearly as likely: one list, in the sentence's order."""
         top = cands[0]
         if top.kind not in ("person", "name", "org", "place") or q.ordinal:

@@ -65,7 +65,8 @@ class Candidate:
     span: tuple[int, int]  # in the sentence
     kind: str
     feats: dict[str, float] = field(default_factory=dict)
-    prob: float = 0.0
+    prob: float = 0.0  # the probability it is the answer, judged alone (``ReaderModel.span``)
+    share: float = 0.0  # ... judged against the question's other candidates (``ReaderModel.choice``)
 
     @property
     def text(self) -> str:

@@ -1,12 +1,17 @@
-"""The reader's two small learned models and their thresholds.
+"""The reader's small learned models and their thresholds.
 
-Two logistic regressions over named features (``app.reader.evidence``): how likely a sentence
-is to hold the answer, and how likely a candidate span is the answer. Their weights are fitted
-by ``python -m eval.fit_reader`` on training splits only and ship as
+Over named features (``app.reader.evidence``): a logistic regression for how likely a sentence
+is to hold the answer; one for how likely a candidate span is the answer, each judged alone
+(used where several answers may stand together: lists across articles, the closest quote); and
+a softmax over one question's candidates and "none of them" (``Listwise``), which decides the
+single answer: a candidate's share is the probability that it, and not one of its rivals nor
+nothing, is the answer, so two near-equal rivals halve each other's share. Their weights are
+fitted by ``python -m eval.fit_reader`` on training splits only and ship as
 ``data/weights.json``; a feature the file does not know weighs nothing, so old weights keep
 working while features are added. ``fit`` is plain Newton's method with an L2 penalty: the data
-are a few thousand rows and sixty columns, not worth a dependency. (Tried and not kept,
-see ``eval.fit_reader``: boosted trees, and a third model for the answer-or-not decision.)
+are a few thousand rows and sixty columns, not worth a dependency; ``fit_listwise`` uses SciPy's
+L-BFGS (the fitting tool's dependency only; answering needs numpy). (Tried and not kept, see
+``eval.fit_reader``: boosted trees, and a third model for the answer-or-not decision.)
 """
 
 from __future__ import annotations
@@ -53,6 +58,39 @@ class Logistic:
 
 
 @dataclass
+class Listwise:
+    """Scores over one question's candidates, turned into shares by a softmax that also holds
+    "none of them" (scored ``null``): the shares of a question's candidates sum to less than 1."""
+
+    names: list[str]
+    weights: list[float]
+    null: float = 0.0
+    mean: list[float] = field(default_factory=list)
+    scale: list[float] = field(default_factory=list)
+
+    def scores(self, rows: list[dict[str, float]]) -> np.ndarray:
+        if not rows:
+            return np.zeros(0)
+        x = np.array([[r.get(n, 0.0) for n in self.names] for r in rows], dtype=float)
+        if self.mean:
+            x = (x - np.array(self.mean)) / np.array(self.scale)
+        return x @ np.array(self.weights, dtype=float)
+
+    def shares(self, rows: list[dict[str, float]]) -> list[float]:
+        """Each row's probability of being the answer, the rows being all of one question's candidates."""
+        s = self.scores(rows)
+        if not len(s):
+            return []
+        top = max(float(s.max()), self.null)
+        e = np.exp(s - top)
+        return (e / (e.sum() + math.exp(self.null - top))).tolist()
+
+    def to_json(self) -> dict:
+        return {"names": self.names, "weights": [round(w, 5) for w in self.weights], "null": round(self.null, 5),
+                "mean": [round(m, 5) for m in self.mean], "scale": [round(s, 5) for s in self.scale]}
+
+
+@dataclass
 class ReaderModel:
     sentence: Logistic
     span: Logistic
@@ -60,16 +98,30 @@ class ReaderModel:
     answer_threshold_en: float | None = None  # the same for English questions (None: the same bar)
     closest_threshold: float = 0.3  # a sentence at least this likely is quoted as the closest the articles come
     meta: dict = field(default_factory=dict)
+    choice: Listwise | None = None  # the single answer's model (None: ``span`` with ``confidence`` decides)
+    choice_threshold: float = 0.5  # a single answer (or one list) whose share is at least this is given
+    choice_threshold_en: float | None = None
+
     def to_json(self) -> dict:
-        return {"sentence": self.sentence.to_json(), "span": self.span.to_json(),
-                "answer_threshold": self.answer_threshold, "answer_threshold_en": self.answer_threshold_en,
-                "closest_threshold": self.closest_threshold, "meta": self.meta}
+        out = {"sentence": self.sentence.to_json(), "span": self.span.to_json(),
+               "answer_threshold": self.answer_threshold, "answer_threshold_en": self.answer_threshold_en,
+               "closest_threshold": self.closest_threshold}
+        if self.choice is not None:
+            out |= {"choice": self.choice.to_json(), "choice_threshold": self.choice_threshold,
+                    "choice_threshold_en": self.choice_threshold_en}
+        return out | {"meta": self.meta}
 
     def bar(self, language: str) -> float:
-        """The answer threshold for questions in ``language``."""
+        """The answer threshold for questions in ``language`` (candidates judged alone)."""
         if language == "en" and self.answer_threshold_en is not None:
             return self.answer_threshold_en
         return self.answer_threshold
+
+    def choice_bar(self, language: str) -> float:
+        """The share a single answer needs, for questions in ``language``."""
+        if language == "en" and self.choice_threshold_en is not None:
+            return self.choice_threshold_en
+        return self.choice_threshold
 
 
 VALUES = frozenset({"amount", "date", "score"})  # kinds whose different values exclude each other
@@ -95,8 +147,12 @@ def _logistic(d: dict) -> Logistic:
 
 
 def from_json(d: dict) -> ReaderModel:
+    c = d.get("choice")
+    choice = Listwise(c["names"], c["weights"], c.get("null", 0.0), c.get("mean", []), c.get("scale", [])) \
+        if c else None
     return ReaderModel(_logistic(d["sentence"]), _logistic(d["span"]), d.get("answer_threshold", 0.5),
-                       d.get("answer_threshold_en"), d.get("closest_threshold", 0.3), d.get("meta", {}))
+                       d.get("answer_threshold_en"), d.get("closest_threshold", 0.3), d.get("meta", {}),
+                       choice, d.get("choice_threshold", 0.5), d.get("choice_threshold_en"))
 
 
 @lru_cache(maxsize=1)
@@ -126,3 +182,43 @@ def fit(rows: list[dict[str, float]], labels: list[int], names: list[str], l2: f
             break
     return Logistic(list(names), w[1:].tolist(), float(w[0]), mean.tolist(), scale.tolist())
 
+
+
+def fit_listwise(rows: list[dict[str, float]], labels: list[int], groups: list[int], names: list[str],
+                 l2: float = 10.0, weights: list[float] | None = None) -> Listwise:
+    """Fit a ``Listwise`` model: ``groups`` says which question each row (candidate) belongs to,
+    ``labels`` which rows are the answer (several may be: "A và B"), ``weights`` per row (a
+    question weighs the sum of its rows'). A question with answers among its rows adds
+    -log(share of its answers); one without, -log(share of "none of them")."""
+    from scipy.optimize import minimize
+
+    x = np.array([[r.get(n, 0.0) for n in names] for r in rows], dtype=float)
+    y = np.array(labels, dtype=bool)
+    ids = {g: k for k, g in enumerate(dict.fromkeys(groups))}
+    g = np.array([ids[v] for v in groups], dtype=int)
+    n_groups = len(ids)
+    rw = np.array(weights if weights is not None else [1.0] * len(rows), dtype=float)
+    qw = np.bincount(g, rw, n_groups)
+    mean, scale = x.mean(axis=0), x.std(axis=0)
+    scale[scale < 1e-9] = 1.0
+    z = (x - mean) / scale
+    answered = np.bincount(g, y.astype(float), n_groups) > 0
+    d = z.shape[1]
+
+    def loss(theta: np.ndarray) -> tuple[float, np.ndarray]:
+        w, null = theta[:d], theta[d]
+        s = z @ w
+        top = max(float(s.max()), null)
+        e = np.exp(s - top)
+        e_null = math.exp(null - top)
+        den = e_null + np.bincount(g, e, n_groups)
+        num = np.where(answered, np.bincount(g, e * y, n_groups), e_null)
+        value = -(qw * (np.log(num) - np.log(den))).sum() + 0.5 * l2 * (w @ w)
+        share = e / den[g]
+        share_of_answers = np.where(y & answered[g], e / num[g], 0.0)
+        grad_w = z.T @ (qw[g] * (share - share_of_answers)) + l2 * w
+        grad_null = (qw * (e_null / den - (~answered))).sum()
+        return float(value), np.concatenate([grad_w, [grad_null]])
+
+    res = minimize(loss, np.zeros(d + 1), jac=True, method="L-BFGS-B", options={"maxiter": 1000})
+    return Listwise(list(names), res.x[:d].tolist(), float(res.x[d]), mean.tolist(), scale.tolist())

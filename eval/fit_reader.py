@@ -13,17 +13,22 @@ Each question is asked through the product's own retrieval (``Assistant.retrieve
 1. every evidence sentence is labelled by whether it holds the answer and the sentence model
    is fitted;
 2. candidates of the best sentences (ranked by that model) are labelled by whether they are
-   the answer (token F1 >= 0.5 against it) and the candidate model is fitted;
-3. the answer threshold is the lowest at which no training set gets more than 3 % of its
+   the answer (token F1 >= 0.5 against it, holding its numbers) and two candidate models are
+   fitted on them: a logistic regression judging each alone (lists across articles, names
+   listed together) and a softmax over each question's candidates and "none of them" (the
+   single answer's share);
+3. each answer threshold is the lowest at which no training set gets more than 3 % of its
    questions answered wrongly (a confident wrong answer under a real citation is the worst
    outcome), measured out of fold (the highest of the bars five dealings of the questions into
-   folds give: the promise holds in every dealing);
-   the closest-sentence threshold then maximises a utility in
+   folds give: the promise holds in every dealing); the single answer's bar counts the lists'
+   wrong answers too; the closest-sentence threshold then maximises a utility in
    which quoting a sentence that holds the answer is worth half an answer.
 Tried and not kept (2026-12): boosted trees (scikit-learn) for the candidate model answered no
 more out of fold; a third model deciding answer-or-not from the best candidate's lead over the
 others answered ~5 % more out of fold, but on the test splits it doubled the confidently wrong
-answers (news_test 3.5 -> 7.1 %, heldout 5.0 -> 7.5 %).
+answers (news_test 3.5 -> 7.1 %, heldout 5.0 -> 7.5 %). For the single answer, out of fold:
+the share alone beat its geometric mean with, or its minimum with, the logistic probability;
+names counted as the answer whenever they hold it (as the eval judges) answered less.
 Retrieval results are cached in ``--work`` (indexes and a pickle), so a refit after a change to
 the features takes seconds; ``--fresh`` asks again.
 """

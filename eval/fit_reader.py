@@ -4,10 +4,10 @@
 
 Training data, and nothing else:
 - the gold set on the bundled sample articles (``eval/datasets/gold.jsonl``);
-- the training split of the multi-topic news set (``eval/datasets/news_train.jsonl``, over all
-  of ``eval/datasets/news/`` as distractors);
+- the training split of each multi-topic news set (``eval/datasets/<set>_train.jsonl``, over all
+  of ``eval/datasets/<set>/`` as distractors: ``news``, ``news2``);
 - XQuAD's first 24 articles in file order, Vietnamese and English questions, over all 240
-  paragraphs. Its last 24 articles and ``news_test.jsonl`` are the test splits: never read here.
+  paragraphs. Its last 24 articles and the ``*_test.jsonl`` files are the test splits: never read here.
 
 Each question is asked through the product's own retrieval (``Assistant.retrieve``), then:
 1. every evidence sentence is labelled by whether it holds the answer and the sentence model
@@ -101,37 +101,43 @@ def _index(work: Path, name: str, corpus: list[Path]):
 
 
 def collect(work: Path, xquad: Path | None, fresh: bool = False) -> list[dict]:
-    """Every training question with its retrieved passages and question vector (cached)."""
-    cache = work / "retrieved.pkl"
-    if cache.exists() and not fresh:
-        return pickle.loads(cache.read_bytes())
+    """Every training question with its retrieved passages and question vector (cached per set,
+    so a new training set is retrieved alone)."""
     from app.settings import SAMPLE_CORPUS
 
-    sets = [("sample", [SAMPLE_CORPUS], _items_gold(ROOT / "datasets" / "gold.jsonl", "sample")),
-            ("news", [ROOT / "datasets" / "news"], _items_gold(ROOT / "datasets" / "news_train.jsonl", "news"))]
+    datasets = ROOT / "datasets"
+    sets = [("sample", [SAMPLE_CORPUS], lambda: _items_gold(datasets / "gold.jsonl", "sample"))]
+    for train in sorted(datasets.glob("*_train.jsonl")):  # each multi-topic set with its own articles
+        name = train.name.removesuffix("_train.jsonl")
+        sets.append((name, [datasets / name], lambda train=train, name=name: _items_gold(train, name)))
     if xquad:
         corpus = work / "xquad-corpus" / "paragraphs.jsonl"
         corpus.parent.mkdir(parents=True, exist_ok=True)
         paragraphs, _ = load_squad(xquad)
         corpus.write_text("".join(json.dumps({"title": p.title, "text": p.context, "url": f"squad:{p.pid}"},
                                              ensure_ascii=False) + "\n" for p in paragraphs), "utf-8")
-        sets.append(("xquad", [corpus], _items_xquad(xquad)))
+        sets.append(("xquad", [corpus], lambda: _items_xquad(xquad)))
     rows = []
-    for name, corpus, items in sets:
+    for name, corpus, items_of in sets:
+        cache = work / f"retrieved-{name}.pkl"
+        if cache.exists() and not fresh:
+            rows.extend(pickle.loads(cache.read_bytes()))
+            continue
         t = time.perf_counter()
+        items = items_of()
         assistant = _index(work, name, corpus)
+        mine = []
         for it in items:
             q, hits = assistant.retrieve(it["question"], it["history"])
-            qvec = assistant.question_vector(q)
-            rows.append({**it, "hits": hits, "qvec": qvec})
+            mine.append({**it, "hits": hits, "qvec": assistant.question_vector(q)})
         lex = assistant.retriever.store.lexical
-        stats = lex.doc_freq(sorted({w for r in rows if r["set"] == name for w in _words(r)}))
-        for r in rows:
-            if r["set"] == name:
-                r["df"], r["n_docs"] = stats, len(lex)
-                r["common"] = set(assistant.extractive.common_places)
+        stats = lex.doc_freq(sorted({w for r in mine for w in _words(r)}))
+        for r in mine:
+            r["df"], r["n_docs"] = stats, len(lex)
+            r["common"] = set(assistant.extractive.common_places)
+        cache.write_bytes(pickle.dumps(mine))
+        rows.extend(mine)
         print(f"{name}: {len(items)} questions retrieved in {time.perf_counter() - t:.0f} s", flush=True)
-    cache.write_bytes(pickle.dumps(rows))
     return rows
 
 
@@ -388,8 +394,11 @@ def main(argv: list[str] | None = None) -> int:
     sets: dict[str, int] = {}
     for r in rows:
         sets[r["set"]] = sets.get(r["set"], 0) + 1
+    splits = ["gold.jsonl", *(f"{n}_train.jsonl" for n in sets if n not in ("sample", "xquad"))]
+    if "xquad" in sets:
+        splits.append("XQuAD articles 0-23 (vi + en questions)")
     model.meta = {"fitted": date.today().isoformat(), "questions": sets, "command": "python -m eval.fit_reader",
-                  "splits": "gold.jsonl; news_train.jsonl; XQuAD articles 0-23 (vi + en questions)"}
+                  "splits": "; ".join(splits)}
     ns.out.write_text(json.dumps(model.to_json(), ensure_ascii=False, indent=1) + "\n", "utf-8")
     print(f"wrote {ns.out}")
     return 0

@@ -107,9 +107,9 @@ def collect(work: Path, xquad: Path | None, fresh: bool = False) -> list[dict]:
 
     datasets = ROOT / "datasets"
     sets = [("sample", [SAMPLE_CORPUS], lambda: _items_gold(datasets / "gold.jsonl", "sample"))]
-    for train in sorted(datasets.glob("*_train.jsonl")):  # each multi-topic set with its own articles
-        name = train.name.removesuffix("_train.jsonl")
-        sets.append((name, [datasets / name], lambda train=train, name=name: _items_gold(train, name)))
+    for train in sorted(datasets.glob("*_train.jsonl")):  # each multi-topic set with its own articles,
+        name = train.name.removesuffix("_train.jsonl")  # one "news" set when weighed and judged
+        sets.append((name, [datasets / name], lambda train=train: _items_gold(train, "news")))
     if xquad:
         corpus = work / "xquad-corpus" / "paragraphs.jsonl"
         corpus.parent.mkdir(parents=True, exist_ok=True)
@@ -129,7 +129,7 @@ def collect(work: Path, xquad: Path | None, fresh: bool = False) -> list[dict]:
         mine = []
         for it in items:
             q, hits = assistant.retrieve(it["question"], it["history"])
-            mine.append({**it, "hits": hits, "qvec": assistant.question_vector(q)})
+            mine.append({**it, "file": name, "hits": hits, "qvec": assistant.question_vector(q)})
         lex = assistant.retriever.store.lexical
         stats = lex.doc_freq(sorted({w for r in mine for w in _words(r)}))
         for r in mine:
@@ -393,7 +393,7 @@ def main(argv: list[str] | None = None) -> int:
         model = run_fit(rows, model)
     sets: dict[str, int] = {}
     for r in rows:
-        sets[r["set"]] = sets.get(r["set"], 0) + 1
+        sets[r.get("file", r["set"])] = sets.get(r.get("file", r["set"]), 0) + 1
     splits = ["gold.jsonl", *(f"{n}_train.jsonl" for n in sets if n not in ("sample", "xquad"))]
     if "xquad" in sets:
         splits.append("XQuAD articles 0-23 (vi + en questions)")

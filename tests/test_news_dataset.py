@@ -1,6 +1,6 @@
-"""The multi-topic news set (eval/datasets/news/, news_train.jsonl, news_test.jsonl) is honest:
-every expected string is really in its article's body, the bait of unanswerable questions is not,
-and no article has questions in both splits. Fast: no index, no model."""
+"""The multi-topic news sets (eval/datasets/news/ with news_train.jsonl and news_test.jsonl, and
+news2/ likewise) are honest: every expected string is really in its article's body, the bait of
+unanswerable questions is not, and no article has questions in both splits. Fast: no index, no model."""
 
 from __future__ import annotations
 
@@ -16,11 +16,13 @@ from eval.dataset import load
 from eval.text import contains, fold
 
 DATASETS = Path(__file__).resolve().parents[1] / "eval" / "datasets"
-NEWS = DATASETS / "news"
-TRAIN = load(DATASETS / "news_train.jsonl")
-TEST = load(DATASETS / "news_test.jsonl")
+SETS = ("news", "news2")
+SPLITS = {name: (load(DATASETS / f"{name}_train.jsonl"), load(DATASETS / f"{name}_test.jsonl")) for name in SETS}
+TRAIN, TEST = SPLITS["news"]
 ITEMS = TRAIN + TEST
-RAW = {p.name: p.read_text(encoding="utf-8") for p in sorted(NEWS.glob("*.txt"))}
+EVERY = [(name, i) for name in SETS for split in SPLITS[name] for i in split]
+RAW = {name: {p.name: p.read_text(encoding="utf-8") for p in sorted((DATASETS / name).glob("*.txt"))}
+       for name in SETS}
 RELATED = re.compile(r"^(Tin liên quan|Đọc thêm)\s*$", re.M)
 
 
@@ -30,15 +32,16 @@ def split_page(text: str) -> tuple[str, str]:
     return (text[: m.start()], text[m.end():]) if m else (text, "")
 
 
-BODY = {name: split_page(text)[0] for name, text in RAW.items()}
-FURNITURE = {name: split_page(text)[1] for name, text in RAW.items()}
+BODY = {name: split_page(text)[0] for raw in RAW.values() for name, text in raw.items()}
+FURNITURE = {name: split_page(text)[1] for raw in RAW.values() for name, text in raw.items()}
 
 
 # The loader ignores unknown fields; `about` names the article a question was written from, which
 # unanswerable questions cannot say in `articles`. The split is by it.
 ABOUT = {
     rec["id"]: rec["about"]
-    for f in ("news_train.jsonl", "news_test.jsonl")
+    for name in SETS
+    for f in (f"{name}_train.jsonl", f"{name}_test.jsonl")
     for rec in map(json.loads, (DATASETS / f).read_text(encoding="utf-8").splitlines())
 }
 
@@ -47,29 +50,32 @@ def about(item) -> str:
     return ABOUT[item.id]
 
 
-def test_articles_are_news_pages_of_the_right_size():
-    assert len(RAW) >= 14
-    for name, text in RAW.items():
+@pytest.mark.parametrize("corpus", SETS)
+def test_articles_are_news_pages_of_the_right_size(corpus):
+    assert len(RAW[corpus]) >= 9
+    for name, text in RAW[corpus].items():
         assert re.fullmatch(r"[a-z0-9-]+\.txt", name), name
         assert unicodedata.normalize("NFC", text) == text, f"{name} is not NFC"
         title, blank = text.split("\n")[:2]
         assert title and not title.endswith(".") and not blank, f"{name}: a title line, then a blank line"
         assert 250 <= len(BODY[name].split()) <= 600, name
         assert "hop tac" not in fold(title) and "hoi nghi" not in fold(title), name
-    assert sum(bool(block.strip()) for block in FURNITURE.values()) >= 8
+    assert len(RAW["news"]) >= 14 and sum(bool(block.strip()) for block in FURNITURE.values()) >= 8
+    assert not set(RAW["news"]) & set(RAW["news2"])
 
 
-def test_ids_unique_across_splits():
-    ids = Counter(i.id for i in ITEMS)
+def test_ids_unique_across_splits_and_sets():
+    ids = Counter(i.id for _, i in EVERY)
     assert not [k for k, n in ids.items() if n > 1]
 
 
-def test_split_is_by_article():
-    train, test = {about(i) for i in TRAIN}, {about(i) for i in TEST}
+@pytest.mark.parametrize("corpus", SETS)
+def test_split_is_by_article(corpus):
+    train, test = ({about(i) for i in split} for split in SPLITS[corpus])
     assert not train & test
-    assert train | test == set(RAW), "every article has questions, in one split"
-    assert len(test) >= 5 and len(TEST) >= 60
-    assert len(ITEMS) >= 180
+    assert train | test == set(RAW[corpus]), "every article has questions, in one split"
+    assert len(test) >= 3 and len(test) * 4 >= len(train | test)
+    assert len(TEST) >= 60 and len(ITEMS) >= 180 and len(SPLITS["news2"][1]) >= 40
 
 
 def test_slices_types_and_languages():
@@ -94,7 +100,7 @@ def test_slices_types_and_languages():
             assert not i.history, i.id
 
 
-@pytest.mark.parametrize("item", [i for i in ITEMS if i.answerable], ids=lambda i: i.id)
+@pytest.mark.parametrize("item", [i for _, i in EVERY if i.answerable], ids=lambda i: i.id)
 def test_expected_strings_are_in_the_article_body(item):
     assert item.slice not in ("unanswerable", "noise")
     assert item.articles == [about(item)]
@@ -108,14 +114,15 @@ def test_expected_strings_are_in_the_article_body(item):
         assert not any(contains(s, bad) for s in item.expected), bad
 
 
-@pytest.mark.parametrize("item", [i for i in ITEMS if not i.answerable], ids=lambda i: i.id)
-def test_refusals_have_nothing_to_find(item):
+@pytest.mark.parametrize("corpus, item", [(n, i) for n, i in EVERY if not i.answerable],
+                         ids=lambda v: getattr(v, "id", v))
+def test_refusals_have_nothing_to_find(corpus, item):
     assert item.slice in ("unanswerable", "noise")
     assert not item.articles and not item.expected
-    assert about(item) in RAW
+    assert about(item) in BODY
     if item.slice == "noise":
         # The answer is on the page, but only in the related-headlines block, never in an article body.
         assert item.must_not
         assert any(contains(FURNITURE[about(item)], bait) for bait in item.must_not)
-        for bait in item.must_not:
-            assert not any(contains(body, bait) for body in BODY.values()), bait
+        for bait in item.must_not:  # in no article of the index it is asked on
+            assert not any(contains(split_page(raw)[0], bait) for raw in RAW[corpus].values()), bait

@@ -128,6 +128,16 @@ def test_a_pronoun_follow_up_leans_on_the_previous_turn():
     assert q.followup and "Hòa Bình" in q.context and "Long Phước" in q.dense_text
 
 
+@pytest.mark.parametrize("question", ["Ông ấy đề nghị UBND tỉnh làm gì?", "ong ay de nghi gi",
+                                      "What did he ask the province to do?"])
+def test_he_or_she_in_a_follow_up_is_the_person_the_previous_turn_named(question):
+    """Not the place of the previous question ("tỉnh Sóc Trăng"), as a non-personal pronoun is."""
+    history = [{"role": "user", "content": "Ai là Chủ tịch HĐND tỉnh Sóc Trăng?"},
+               {"role": "assistant", "content": "Chủ tịch HĐND tỉnh là ông Lâm Văn Mẫn (55 tuổi, quê Cần Thơ) [1]."}]
+    q = parse(question, history)
+    assert q.followup and "Lâm Văn Mẫn" in q.rewritten and "Sóc Trăng" not in q.rewritten
+
+
 def test_ordinal_follow_up_points_into_the_previous_list():
     history = [{"role": "user", "content": "Ai bị thương nặng?"},
                {"role": "assistant", "content": "Nguyễn Văn A và Trần Thị B [1]."}]

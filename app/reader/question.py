@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from app.reader.spans import people
 from app.reader.words import (
     content,
     content_of,
@@ -71,6 +72,8 @@ FOLLOWUP_ASK = re.compile(r"\b(thi sao|the nao|ra sao)\s*\??$")
 PRONOUN_VI = re.compile(r"\b(ho|ong ay|ba ay|anh ay|chi ay|nguoi do|nguoi nay|no|cai do|dieu do|viec do|"
                         r"\w+ (nay|do|ay))\b")
 PRONOUN_EN = re.compile(r"\b(they|them|their|he|she|him|her|his|it|its|that|this|those|these|there|then)\b")
+PERSON_VI = re.compile(r"\b(ong ay|ba ay|anh ay|chi ay|em ay|co ay|nguoi do|nguoi nay|vi nay|vi do)\b")  # he, she
+PERSON_EN = re.compile(r"\b(he|she|him|her|his)\b")
 ORDINAL = re.compile(r"\b(?:thu (hai|ba|tu|nam|nhat)|(first|second|third|fourth|fifth|last) (one|person|man|woman|"
                      r"name|item)?)\b")
 ORDINALS = {"nhat": 1, "first": 1, "hai": 2, "second": 2, "ba": 3, "third": 3, "tu": 4, "fourth": 4, "nam": 5,
@@ -410,6 +413,14 @@ def _resolve(q: Question, prev: Question, prev_answer: str) -> None:
             q.anchors = anchors(subject)
             q.context = ""
             return
+    person = (PERSON_EN if q.language == "en" else PERSON_VI).search(fold(q.text))  # (fold keeps offsets)
+    named = _person(head) or _person(prev.rewritten)
+    if person and named:
+        # "Ông ấy đề nghị gì?" after "Ông Trần Minh Khoa [1].": the person the previous turn named,
+        # not its place
+        q.rewritten = q.text[:person.start()] + named + q.text[person.end():]
+        q.provinces = find_provinces(q.rewritten, folded=True)
+        return
     subject = _subject(prev.rewritten)
     if pronoun and subject:
         # "How much did they give them?" / "Họ được hỗ trợ bao nhiêu?": the previous subject
@@ -418,6 +429,12 @@ def _resolve(q: Question, prev: Question, prev_answer: str) -> None:
         if m:
             q.rewritten = q.text[:m.start()] + subject + q.text[m.end():]
             q.provinces = find_provinces(q.rewritten, folded=True)
+
+
+def _person(text: str) -> str | None:
+    """The first person ``text`` names ("Tài xế là Trần Văn Hậu (42 tuổi, trú tỉnh Bình Thuận)")."""
+    found = people(text, None)
+    return text[found[0][0]:found[0][1]] if found else None
 
 
 def _subject(text: str) -> str | None:

@@ -138,6 +138,16 @@ def test_he_or_she_in_a_follow_up_is_the_person_the_previous_turn_named(question
     assert q.followup and "Lâm Văn Mẫn" in q.rewritten and "Sóc Trăng" not in q.rewritten
 
 
+def test_an_ordinal_after_a_one_item_answer_is_not_read_into_it():
+    """"Còn ngành xếp thứ hai thì sao?" after "Ngành Công nghệ thông tin, với 27,85 điểm": a ranking,
+    not the second item of a list ("với 27" / "85 điểm" were taken as items)."""
+    history = [{"role": "user", "content": "Ngành nào có điểm chuẩn cao nhất?"},
+               {"role": "assistant", "content": "Ngành Công nghệ thông tin, với 27,85 điểm [1]."}]
+    q = parse("Còn ngành xếp thứ hai thì sao?", history)
+    assert q.followup and "27" not in q.context.split("Ngành nào")[0]
+    assert q.rewritten != "Ngành nào có điểm chuẩn cao nhất?"
+
+
 def test_ordinal_follow_up_points_into_the_previous_list():
     history = [{"role": "user", "content": "Ai bị thương nặng?"},
                {"role": "assistant", "content": "Nguyễn Văn A và Trần Thị B [1]."}]

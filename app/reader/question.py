@@ -382,7 +382,10 @@ def _resolve(q: Question, prev: Question, prev_answer: str) -> None:
     if ordinal:
         word = ordinal.group(1) or ordinal.group(2)
         q.ordinal = ORDINALS.get(word)
-        items = [x.strip(" .") for x in re.split(r",|;| và | and ", head) if x.strip(" .")]
+        # the previous answer's list: names or amounts joined by ",", "và", "and" (not "27,85"; not
+        # a trailing "với 27,85 điểm", which says something of the one item)
+        items = [x.strip(" .") for x in re.split(r"(?<!\d),(?!\d)|;| và | and ", head) if x.strip(" .")]
+        items = [x for x in items if x[:1].isupper() or x[:1].isdigit()]
         if q.ordinal and items and len(items) >= abs(q.ordinal):
             # "Còn người thứ hai thì sao?": the previous question, about that item of its answer
             q.context = f"{items[q.ordinal - 1 if q.ordinal > 0 else -1]} {prev.rewritten}"

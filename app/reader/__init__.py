@@ -126,14 +126,15 @@ class Reader:
         training question), when their mentions together hold at least the bar's share; else the
         closest sentence or a refusal."""
         if cands:
+            folded = {id(c): fold(c.text) for c in cands}
             total: dict[str, float] = {}
             for c in cands:
-                total[fold(c.text)] = total.get(fold(c.text), 0.0) + c.share
+                total[folded[id(c)]] = total.get(folded[id(c)], 0.0) + c.share
             best = max(total, key=lambda t: total[t])
-            top = max((c for c in cands if fold(c.text) == best), key=lambda c: c.share)
+            top = max((c for c in cands if folded[id(c)] == best), key=lambda c: c.share)
             ranked = [top, *sorted((c for c in cands if c is not top), key=lambda c: -c.share)]
             group = self._together(q, ranked)
-            if sum(total[t] for t in {fold(c.text) for c in group}) >= self.model.choice_bar(q.language):
+            if sum(total[t] for t in {folded[id(c)] for c in group}) >= self.model.choice_bar(q.language):
                 return _compose(q, group)
         return self._closest_or_refuse(q, sents, cands)
 

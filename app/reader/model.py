@@ -183,7 +183,6 @@ def fit(rows: list[dict[str, float]], labels: list[int], names: list[str], l2: f
     return Logistic(list(names), w[1:].tolist(), float(w[0]), mean.tolist(), scale.tolist())
 
 
-
 def fit_listwise(rows: list[dict[str, float]], labels: list[int], groups: list[int], names: list[str],
                  l2: float = 10.0, weights: list[float] | None = None) -> Listwise:
     """Fit a ``Listwise`` model: ``groups`` says which question each row (candidate) belongs to,

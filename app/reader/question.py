@@ -417,8 +417,8 @@ def _resolve(q: Question, prev: Question, prev_answer: str) -> None:
             q.context = ""
             return
     person = (PERSON_EN if q.language == "en" else PERSON_VI).search(fold(q.text))  # (fold keeps offsets)
-    named = _person(head) or _person(prev.rewritten)
-    if person and named:
+    named = (_person(head) or _person(prev.rewritten)) if person else None
+    if named:
         # "Ông ấy đề nghị gì?" after "Ông Trần Minh Khoa [1].": the person the previous turn named,
         # not its place
         q.rewritten = q.text[:person.start()] + named + q.text[person.end():]

@@ -72,6 +72,20 @@ def test_reasons_are_the_clause_after_a_cue():
     assert any(r.startswith("do chập điện") for r in texts(s, sp.reasons(s)))
 
 
+@pytest.mark.parametrize("reason, agent", [
+    ("do tài xế Nguyễn Văn An điều khiển", True),  # who drove, not why
+    ("do Công ty Bình Minh cung cấp", True),
+    ("bởi Bộ Công Thương", True),
+    ("do mưa lớn kéo dài", False),
+    ("Do ảnh hưởng của bão", False),
+    ("bởi nhiều trường đang quá tải", False),
+    ("do nhiều người dân đổ về", False),
+    ("nhằm giảm ùn tắc", False),
+])
+def test_a_do_that_names_who_acts_is_told_from_a_cause(reason, agent):
+    assert sp.agentive(reason) is agent
+
+
 @pytest.mark.parametrize("text, language, qtype, wants", [
     ("Ai là tài xế xe tải?", "vi", "who", ""),
     ("ai la tai xe xe tai", "vi", "who", ""),
@@ -85,6 +99,12 @@ def test_reasons_are_the_clause_after_a_cue():
     ("Bến phà dừng hoạt động từ ngày nào?", "vi", "when", "day"),
     ("How much is the entrance fee?", "en", "how_many", "money"),
     ("What share of the liver was taken?", "en", "what", "percent"),
+    # a which/what question whose noun is a title or a person asks who
+    ("Which deputy director of the weather agency spoke to reporters?", "en", "who", ""),
+    ("Thẩm phán nào chủ tọa phiên xét xử?", "vi", "who", ""),
+    ("Cầu thủ nào ghi bàn thắng quyết định?", "vi", "who", ""),
+    ("which player scored the winner", "en", "who", ""),
+    ("Which team won the final?", "en", "what", "org"),
 ])
 def test_question_types(text, language, qtype, wants):
     q = parse(text)

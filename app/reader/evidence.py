@@ -286,6 +286,8 @@ class Evidence:
                         r"\d+(?:[.,]\d+)?\s*(?:giờ|tiếng|phút|ngày|tuần|tháng|năm)", ctext.strip()) else 0.0
                 if kind in ("reason", "clause", "phrase"):
                     f["share"] = (b - a) / max(len(text), 1)
+                if kind == "reason":
+                    f["reason_agent"] = 1.0 if sp.agentive(text[a:b]) else 0.0
             for kind in {c.kind for c in mine}:  # the one of its kind closest to the question's words
                 same = [c for c in mine if c.kind == kind]
                 top = max(same, key=lambda c: (c.feats["local"], c.feats["near"]))

@@ -21,6 +21,7 @@ from app.reader.words import (
     stop_en,
     stop_vi,
     syllables,
+    titles_in,
     units,
 )
 from ingest.metadata import find_provinces
@@ -66,6 +67,12 @@ ENTITY = re.compile(r"\b(which|what) [a-z]+s?\b(?! (is|was|are|were|did|does|do|
 MONEY_NOUN = re.compile(r"\b(revenue|profit|cost|price|budget|salary|fee|fare|tuition|doanh thu|loi nhuan|chi phi|"
                         r"gia ve|gia ban|"
                         r"kinh phi|ngan sach|muc luong|von dau tu|tong von)\b")
+# "which deputy director ...", "cầu thủ nào ...": the noun asked for names a person
+PERSON_HEAD = re.compile(r"\b(which|what) (?:[a-z'-]+ )?(person|people|official|officer|player|man|woman|leader|"
+                         r"member|candidate|athlete|scientist|writer|author|artist|singer|actor|actress|doctor|"
+                         r"teacher|student|defendant|suspect|victim)s?\b|"
+                         r"\b(nguoi|cau thu|van dong vien|can bo|quan chuc|lanh dao|bi cao|nghi pham|nan nhan|"
+                         r"bac si|giao vien|hoc sinh|sinh vien|tac gia|ca si|nghe si|dien vien) nao\b")
 PURPOSE = re.compile(r"\b(nham muc dich gi|de lam gi|muc dich|for what purpose|what for|purpose)\b")
 FOLLOWUP_START = re.compile(r"^(con|va|the con|vay con|what about|how about|and|also|then)\b")
 FOLLOWUP_ASK = re.compile(r"\b(thi sao|the nao|ra sao)\s*\??$")
@@ -258,6 +265,14 @@ def _head(f: str, q: Question) -> list[str]:
     return [" ".join(words[i:]) for i in range(len(words))] if words else []
 
 
+def _asks_person(f: str, q: Question) -> bool:
+    """A what/which question whose noun is a title or a person ("which deputy director is
+    quoted", "thẩm phán nào chủ tọa"): it asks who."""
+    m = re.search(r"\b(?:which|what)\s+((?:[a-z'-]+\s+)?[a-z'-]+)", f) if q.language == "en" else None
+    asked = m.group(1) if m else " | ".join(q.head)
+    return bool(titles_in(asked)) or bool(PERSON_HEAD.search(f))
+
+
 def _units(f: str, lang: str) -> list[str]:
     """The folded unit or counted noun of a how-many question ("bao nhiêu người" -> nguoi)."""
     if lang == "en":
@@ -314,6 +329,8 @@ def parse(text: str, history: list[dict] | None = None, periods: bool = True) ->
     if q.language == "en":
         q.vi_groups = english_groups(q.rewritten)
     q.head = _head(f, q)
+    if q.qtype == "what" and q.wants in ("", "entity") and _asks_person(f, q):
+        q.qtype, q.wants = "who", ""
     q.plural = bool(PLURAL.search(f))
     q.place_head = bool(PLACE_HEAD.search(f))
     q.event = bool(EVENT.search(f) and (OCCUR.search(f) or q.qtype == "when")) or bool(

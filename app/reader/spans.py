@@ -394,6 +394,20 @@ def reasons(sentence: str) -> list[tuple[int, int]]:
     return out
 
 
+HONORIFICS = re.compile(r"(ông|bà|anh|chị|em|cô|chú|tài xế|lái xe|bác sĩ|giáo viên|công ty|ban|bộ|sở|ủy ban|"
+                        r"ubnd|hđnd)\b", re.I)
+
+
+def agentive(reason: str) -> bool:
+    """"do tài xế Lê Minh Tâm điều khiển", "bởi Bộ Y tế": a "do"/"bởi" naming who does something
+    (a person, a body) rather than why; "do mưa lớn", "bởi nhiều trường quá tải" give a cause."""
+    m = re.match(r"(do|bởi)\s+(\S+)", reason, re.I)
+    if not m:
+        return False
+    nxt = m.group(2)
+    return nxt[:1].isupper() or bool(HONORIFICS.match(reason[m.start(2):]))
+
+
 def phrases(sentence: str, tags: list | None) -> list[tuple[int, int]]:
     """Noun phrases from the POS tags: runs of nouns, numbers and adjectives (what-answers)."""
     if not tags:

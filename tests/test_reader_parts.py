@@ -67,6 +67,20 @@ def test_people_places_and_organisations():
     assert not any(x.startswith("Phó") for x in texts(t, sp.places(t)))
 
 
+def test_names_and_places_end_at_whole_words_of_the_tagger():
+    from ingest.chunk import tag
+
+    s = "Ông Lê Văn Hải, Phó Giám đốc Trung tâm Dự báo khí tượng, đề nghị Sở Giao thông vận tải kiểm tra."
+    found = texts(s, sp.names(s, tag(s))) + texts(s, sp.places(s, tag(s)))
+    # "Phó Giám|đốc", "Trung tâm Dự|báo", "Sở Giao|thông" are capitalised common nouns cut in two
+    assert not any(x in found for x in ("Phó Giám", "Trung tâm Dự", "Dự", "Sở Giao", "cầu Sở"))
+    t = "Xe khách đi qua cầu Bình An trên sông Vàm Cỏ trước khi vào Bộ Nông nghiệp và Môi trường Lê An."
+    tags = tag(t)
+    assert {"cầu Bình An", "sông Vàm Cỏ"} <= set(texts(t, sp.places(t, tags)))
+    assert not any(x.startswith("trường") for x in texts(t, sp.places(t, tags)))  # of "Môi trường"
+    assert "Bộ Nông" not in texts(t, sp.names(t, tags))
+
+
 def test_reasons_are_the_clause_after_a_cue():
     s = "Vụ cháy được xác định do chập điện tại tầng 2, thiệt hại khoảng 5 tỷ đồng."
     assert any(r.startswith("do chập điện") for r in texts(s, sp.reasons(s)))

@@ -320,7 +320,7 @@ def _find(kind: str, text: str, tags) -> list[tuple[int, int]]:
     if kind == "org":
         return sp.orgs(text, tags)
     if kind == "place":
-        return sp.places(text)
+        return sp.places(text, tags)
     if kind == "date":
         return sp.dates(text)
     if kind == "amount":

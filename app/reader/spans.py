@@ -188,9 +188,35 @@ def names(sentence: str, tags: list | None) -> list[tuple[int, int]]:
     teams, firms, works), with a leading title word dropped."""
     taken = people(sentence, tags)
     out = []
-    for a, b in _cap_runs(sentence):
+    for a, b in whole_words(sentence, _cap_runs(sentence), tags):
         if any(x < b and a < y for x, y in taken):
             continue
+        if b - a >= 2:
+            out.append((a, b))
+    return out
+
+
+def whole_words(sentence: str, spans: list[tuple[int, int]], tags) -> list[tuple[int, int]]:
+    """Spans cut back where they end inside a word of the tagger that is a capitalised common
+    noun or verb ("Phó Giám|đốc", "Trung tâm Dự|báo", "ngành Công|nghệ thông tin"): a proper
+    name capitalises every syllable ("Hoàng Phúc Lâm", "Cổ Chiên"); a span left empty goes, and
+    so does one that begins inside a word."""
+    toks = _tokens(sentence, tags)
+    if not toks:
+        return spans
+    out = []
+    for a, b in spans:
+        if any(x < a < y for x, y, _, _ in toks):
+            continue  # begins inside a word: "trường" of "Môi trường", "cầu" of "yêu cầu" is no place
+        for x, y, word, _ in toks:
+            if x < b < y and sentence[b:y].strip()[:1].islower():
+                caps = sum(w[:1].isupper() for w in word.split())
+                if caps <= len(word.split()) - caps:  # "Nông nghiệp và Môi trường", not "Lê Lợi ký"
+                    b = a + len(sentence[a:x].rstrip(" ,-"))
+                    # what is left must still be a name ("Phó", "Trung tâm" alone are not)
+                    if sum(w[:1].isupper() for w in sentence[a:b].split()) < 2:
+                        b = a
+                break
         if b - a >= 2:
             out.append((a, b))
     return out
@@ -306,8 +332,14 @@ def amounts(sentence: str, tags=None) -> list[tuple[int, int]]:
     return [(a, a + len(sentence[a:b].rstrip())) for a, b in out]
 
 
-def places(sentence: str) -> list[tuple[int, int]]:
-    """Places: "tại/ở X" phrases, provinces, and capitalised names after a place noun."""
+def places(sentence: str, tags=None) -> list[tuple[int, int]]:
+    """Places: "tại/ở X" phrases, provinces, and capitalised names after a place noun (cut back
+    to whole words of the tagger: ``whole_words``)."""
+    found = _places(sentence)
+    return whole_words(sentence, found, tags) if tags else found
+
+
+def _places(sentence: str) -> list[tuple[int, int]]:
     out = []
     for m in PLACE.finditer(sentence):
         a, b = m.span(1)

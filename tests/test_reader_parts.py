@@ -125,6 +125,16 @@ def test_question_types(text, language, qtype, wants):
     assert (q.language, q.qtype, q.wants) == (language, qtype, wants)
 
 
+@pytest.mark.parametrize("text, before", [
+    ("Bảo tàng ban đầu được gọi là gì?", "la"),  # "... được gọi là Bảo tàng X": the answer follows "là"
+    ("Lady Gaga đã hát bài gì?", "bai"),
+    ("Bao nhiêu người tử vong?", ""),  # the question word opens the question
+    ("Who was the driver?", ""),  # English asks up front
+])
+def test_the_word_before_the_question_word_is_where_the_answer_follows(text, before):
+    assert parse(text).wh_before == before
+
+
 def test_units_of_how_many_questions():
     assert parse("Bao nhiêu người bị thương?").units[0].split()[0] == "nguoi"
     assert "nguoi" in parse("How many people were injured?").units

@@ -247,6 +247,9 @@ class Evidence:
                 # the question's words right before (or after) the candidate, through a linking word
                 f["lead_in"] = _run(syl_spans, span, qsyl, idf, -1, text) / qweight
                 f["lead_out"] = _run(syl_spans, span, qsyl, idf, 1, text) / qweight
+                if q.wh_before:  # "được gọi là [gì]" / "được gọi là Bảo tàng X": the word before the asking one
+                    at = next(i for i, (x, y, _) in enumerate(syl_spans) if x >= a and y <= b)
+                    f["wh_prev"] = 1.0 if at > 0 and syl_spans[at - 1][2] == q.wh_before else 0.0
                 f["length"] = math.log(1 + len(cand_syl))
                 f["position"] = a / max(len(text), 1)
                 f["first_of_kind"] = 1.0 if seen_kind.get(kind, 0) == 0 else 0.0

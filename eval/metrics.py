@@ -83,17 +83,28 @@ def describe(item: GoldItem) -> str:
     return text + (f" (not: {', '.join(item.must_not)})" if item.must_not else "")
 
 
+def own_words(answer: str) -> str:
+    """A reply without the sentences it quotes as evidence ("> …" lines): what it asserts."""
+    return "\n".join(line for line in answer.split("\n") if not line.lstrip().startswith(">"))
+
+
 def is_correct(item: GoldItem, answer: str, refused: bool) -> bool:
-    """The gold rule: answer when answerable (with the expected strings), refuse otherwise."""
-    if any(contains(answer, s) for s in item.must_not):
+    """The gold rule: answer when answerable (with the expected strings), refuse otherwise. The
+    strings are looked for in what the reply says, not in the sentences it quotes as evidence (a
+    quote holding the answer does not make a wrong short answer right; a rival figure in the quote
+    does not make a right one wrong), except for a yes/no question, whose expected strings are the
+    fact that decides it."""
+    said = own_words(answer)
+    if any(contains(said, s) for s in item.must_not):
         return False
     if not item.answerable:
         return refused
     if refused:
         return False
-    if not all(contains(answer, s) for s in item.answer_all):
+    judged = answer if item.type == "yesno" else said
+    if not all(contains(judged, s) for s in item.answer_all):
         return False
-    return not item.answer_any or any(contains(answer, s) for s in item.answer_any)
+    return not item.answer_any or any(contains(judged, s) for s in item.answer_any)
 
 
 def is_supported(item: GoldItem, cited_texts: list[str]) -> bool:

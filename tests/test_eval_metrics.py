@@ -45,6 +45,12 @@ NOISE = GoldItem(id="n", question="Ai là Bí thư Thành ủy Đồng Xoài?", 
     (GIFT, "3 tỷ đồng, như Điện Biên", False, False),  # must_not wins
     (NOISE, "Các bài báo không nói về điều này.", True, True),
     (NOISE, "Phạm Thị Bích Thủy [1]", False, False),
+    # the quoted evidence is not what the reply says: it neither saves a wrong answer ...
+    (GIFT, "5 tỷ đồng [1].\n\n> Hà Nội tặng 3 tỷ đồng, tỉnh bạn tặng 5 tỷ đồng. [1]", False, False),
+    # ... nor spoils a right one by naming a rival
+    (GIFT, "3 tỷ đồng [1].\n\n> Hà Nội tặng 3 tỷ đồng, Điện Biên nhận 1 tỷ đồng. [1]", False, True),
+    (GoldItem(id="y", question="Tài xế có bị tạm giữ không?", answer_any=["tạm giữ"], articles=[TN], type="yesno"),
+     "Có [1].\n\n> Hiện tài xế đã bị tạm giữ để điều tra. [1]", False, True),  # yes/no: the deciding fact
 ])
 def test_is_correct(item, answer, refused, ok):
     assert is_correct(item, answer, refused) is ok

@@ -135,6 +135,12 @@ def test_the_word_before_the_question_word_is_where_the_answer_follows(text, bef
     assert parse(text).wh_before == before
 
 
+def test_english_words_the_vocabulary_translates_are_not_names_to_find_as_written():
+    q = parse("Who is the director of Cần Thơ City General Hospital in February?")
+    assert q.anchors == ["can", "tho"]  # "City", "General", "Hospital", "February" are translated
+    assert parse("Who won the match against Warsaw?").anchors == ["warsaw"]
+
+
 def test_units_of_how_many_questions():
     assert parse("Bao nhiêu người bị thương?").units[0].split()[0] == "nguoi"
     assert "nguoi" in parse("How many people were injured?").units

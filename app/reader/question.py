@@ -17,6 +17,7 @@ from app.reader.words import (
     content,
     content_of,
     english_groups,
+    english_words,
     question_words_vi,
     stop_en,
     stop_vi,
@@ -346,6 +347,11 @@ def parse(text: str, history: list[dict] | None = None, periods: bool = True) ->
     q.units = _units(f, q.language) if q.qtype == "how_many" else []
     if q.language == "en":
         q.vi_groups = english_groups(q.rewritten)
+        # "Cần Thơ City General Hospital", "in February": capitalised English words the news
+        # vocabulary translates are matched through it, not as names written in the articles
+        marked = {fold(t) for t in re.findall(r"[^\W_]+", q.rewritten) if has_vietnamese_marks(t)}
+        known = english_words()
+        q.anchors = [a for a in q.anchors if a in marked or a not in known]
     q.head = _head(f, q)
     if q.language == "vi":
         q.wh_before = word_before_asking(f)

@@ -75,6 +75,13 @@ def news_lexicon() -> list[tuple[str, list[str]]]:
     return rows
 
 
+@lru_cache(maxsize=1)
+def english_words() -> frozenset[str]:
+    """The one-word English entries of the news vocabulary, with their plural forms."""
+    words = {en for en, _ in news_lexicon() if " " not in en}
+    return frozenset(words | {w + "s" for w in words} | {w + "es" for w in words})
+
+
 def english_groups(text: str) -> list[list[str]]:
     """The Vietnamese forms of each news word of an English text ("driver" -> ["tai xe", "lai xe"])."""
     low = " " + re.sub(r"[^\w' -]", " ", text.lower()) + " "

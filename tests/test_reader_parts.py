@@ -141,6 +141,12 @@ def test_english_words_the_vocabulary_translates_are_not_names_to_find_as_writte
     assert parse("Who won the match against Warsaw?").anchors == ["warsaw"]
 
 
+def test_an_english_question_names_a_country_as_vietnamese_news_writes_it():
+    q = parse("What did South Korea sign with France?")
+    assert sorted(q.countries) == [["han quoc"], ["phap"]] and q.anchors == []
+    assert "phap" in q.search_text and "phia nam" not in q.search_text  # "South Korea" is no direction
+
+
 def test_units_of_how_many_questions():
     assert parse("Bao nhiêu người bị thương?").units[0].split()[0] == "nguoi"
     assert "nguoi" in parse("How many people were injured?").units

@@ -104,6 +104,8 @@ class Reader:
             return _refuse(q, msg)
         sents, cands = self.score(q, hits, qvec)
         unnamed = q.anchors and not any(s.feats.get("anchors", 0) > 0 for s in sents)
+        if q.countries and not any(s.feats.get("countries", 0) > 0 for s in sents):
+            return _refuse(q)  # "the president of France": no passage writes "Pháp"
         if not sents or (unnamed and (q.language == "vi" or sents[0].prob < UNNAMED_EN)):
             # nothing relevant: no passage names what the question names (an English question's
             # names may be written otherwise in Vietnamese, "Warsaw" / "Vác-sa-va": its best

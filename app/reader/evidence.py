@@ -152,8 +152,10 @@ class Evidence:
             f["pairs"] = len(pairs & {f"{x} {y}" for x, y in zip(syl, syl[1:])}) / len(pairs) if pairs else 0.0
             # "Danang" is "Đà Nẵng" folded without its space: names are matched ignoring spaces
             joined = ftext.replace(" ", "")
-            f["anchors"] = (sum(f" {a} " in ftext or a.replace(" ", "") in joined for a in anchors)
-                            / len(anchors)) if anchors else 1.0
+            named = [any(f" {form} " in ftext for form in forms) for forms in q.countries]  # "Pháp" for "France"
+            f["anchors"] = ((sum(f" {a} " in ftext or a.replace(" ", "") in joined for a in anchors) + sum(named))
+                            / (len(anchors) + len(named))) if anchors or named else 1.0
+            f["countries"] = 1.0 if all(named) else 0.0
             f["numbers"] = (sum(bool(re.search(rf"(?<![\d.,]){re.escape(n)}(?!\d)", s.text)) for n in q.numbers)
                             / len(q.numbers)) if q.numbers else 1.0
             f["context"] = sum(idf[t] for t in q.context_terms if t in toks) / ctx_total if q.context_terms else 0.0

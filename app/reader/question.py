@@ -16,6 +16,7 @@ from app.reader.spans import people
 from app.reader.words import (
     content,
     content_of,
+    countries_en,
     english_groups,
     english_words,
     question_words_vi,
@@ -134,6 +135,8 @@ class Question:
     # the folded word right before a Vietnamese question word, which stands where the answer
     # stands in a statement ("bảo tàng ban đầu được gọi là [gì]" / "... được gọi là Bảo tàng X")
     wh_before: str = ""
+    # countries an English question names, each as the folded Vietnamese forms news writes ("phap")
+    countries: list[list[str]] = field(default_factory=list)
     followup: bool = False
     ordinal: int | None = None  # "người thứ hai": an item of the previous answer
     context: str = ""  # the previous turn a follow-up leans on, for search and as weak evidence
@@ -160,7 +163,9 @@ class Question:
             names = [w for w in re.findall(r"[^\W\d_][\w-]*", self.rewritten)[1:]
                      if w[:1].isupper() and fold(w) in self.anchors]
             forms = [g[0] for g in self.vi_groups]
-            return " ".join([*forms, *names, *self.numbers, *self.provinces, *self.units, self.context]).strip()
+            places = [g[0] for g in self.countries]
+            return " ".join([*forms, *names, *places, *self.numbers, *self.provinces, *self.units,
+                             self.context]).strip()
         return " ".join([self.rewritten, self.context]).strip()
 
     @property
@@ -346,7 +351,14 @@ def parse(text: str, history: list[dict] | None = None, periods: bool = True) ->
     q.wants = _wants(f, q.qtype)
     q.units = _units(f, q.language) if q.qtype == "how_many" else []
     if q.language == "en":
-        q.vi_groups = english_groups(q.rewritten)
+        # "France" is written "Pháp": a country is looked for in its Vietnamese forms
+        low = " " + re.sub(r"[^\w' -]", " ", q.rewritten.lower()) + " "
+        for en, forms in countries_en():
+            if f" {en} " in low:
+                q.countries.append(forms)
+                low = low.replace(f" {en} ", " ")
+                q.anchors = [a for a in q.anchors if a not in en.split()]
+        q.vi_groups = english_groups(low)
         # "Cần Thơ City General Hospital", "in February": capitalised English words the news
         # vocabulary translates are matched through it, not as names written in the articles
         marked = {fold(t) for t in re.findall(r"[^\W_]+", q.rewritten) if has_vietnamese_marks(t)}

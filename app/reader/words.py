@@ -76,6 +76,17 @@ def news_lexicon() -> list[tuple[str, list[str]]]:
 
 
 @lru_cache(maxsize=1)
+def countries_en() -> list[tuple[str, list[str]]]:
+    """English country or region name -> folded Vietnamese forms ("france" -> ["phap"]), longest first."""
+    rows = []
+    for line in _data("countries_en_vi.tsv").splitlines():
+        if line.strip() and not line.startswith("#"):
+            en, vi = line.split("\t", 1)
+            rows.append((en.strip(), [fold(v.strip()) for v in vi.split("|") if v.strip()]))
+    return sorted(rows, key=lambda r: -len(r[0]))
+
+
+@lru_cache(maxsize=1)
 def english_words() -> frozenset[str]:
     """The one-word English entries of the news vocabulary, with their plural forms."""
     words = {en for en, _ in news_lexicon() if " " not in en}

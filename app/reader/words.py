@@ -52,38 +52,33 @@ def titles_in(folded: str) -> set[str]:
     return {t for t in titles() if f" {t} " in padded}
 
 
+def _tsv(name: str, folded: bool = True) -> list[tuple[str, list[str]]]:
+    """Rows "english<TAB>form|form" of a data file: (english, [forms]), forms folded by default."""
+    rows = []
+    for line in _data(name).splitlines():
+        if line.strip() and not line.startswith("#"):
+            en, vi = line.split("\t", 1)
+            forms = [v.strip() for v in vi.split("|") if v.strip()]
+            rows.append((en.strip(), [fold(v) for v in forms] if folded else forms))
+    return rows
+
+
 @lru_cache(maxsize=1)
 def units() -> dict[str, list[str]]:
     """English unit or counted noun -> folded Vietnamese forms ("people" -> ["nguoi", ...])."""
-    out: dict[str, list[str]] = {}
-    for line in _data("units_en_vi.tsv").splitlines():
-        if line.strip() and not line.startswith("#"):
-            en, vi = line.split("\t", 1)
-            out[en.strip()] = [v.strip() for v in vi.split("|") if v.strip()]
-    return out
+    return dict(_tsv("units_en_vi.tsv", folded=False))
 
 
 @lru_cache(maxsize=1)
 def news_lexicon() -> list[tuple[str, list[str]]]:
     """English news word or phrase -> folded Vietnamese forms, longest English first."""
-    rows = []
-    for line in _data("news_en_vi.tsv").splitlines():
-        if line.strip() and not line.startswith("#"):
-            en, vi = line.split("\t", 1)
-            rows.append((en.strip(), [fold(v.strip()) for v in vi.split("|") if v.strip()]))
-    rows.sort(key=lambda r: -len(r[0]))
-    return rows
+    return sorted(_tsv("news_en_vi.tsv"), key=lambda r: -len(r[0]))
 
 
 @lru_cache(maxsize=1)
 def countries_en() -> list[tuple[str, list[str]]]:
     """English country or region name -> folded Vietnamese forms ("france" -> ["phap"]), longest first."""
-    rows = []
-    for line in _data("countries_en_vi.tsv").splitlines():
-        if line.strip() and not line.startswith("#"):
-            en, vi = line.split("\t", 1)
-            rows.append((en.strip(), [fold(v.strip()) for v in vi.split("|") if v.strip()]))
-    return sorted(rows, key=lambda r: -len(r[0]))
+    return sorted(_tsv("countries_en_vi.tsv"), key=lambda r: -len(r[0]))
 
 
 @lru_cache(maxsize=1)

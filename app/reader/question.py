@@ -19,6 +19,7 @@ from app.reader.words import (
     countries_en,
     english_groups,
     english_words,
+    find_phrases,
     question_words_vi,
     stop_en,
     stop_vi,
@@ -352,13 +353,11 @@ def parse(text: str, history: list[dict] | None = None, periods: bool = True) ->
     q.units = _units(f, q.language) if q.qtype == "how_many" else []
     if q.language == "en":
         # "France" is written "Pháp": a country is looked for in its Vietnamese forms
-        low = " " + re.sub(r"[^\w' -]", " ", q.rewritten.lower()) + " "
-        for en, forms in countries_en():
-            if f" {en} " in low:
-                q.countries.append(forms)
-                low = low.replace(f" {en} ", " ")
-                q.anchors = [a for a in q.anchors if a not in en.split()]
-        q.vi_groups = english_groups(low)
+        named, rest = find_phrases(q.rewritten, countries_en())
+        q.countries = [forms for _, forms in named]
+        said = {w for en, _ in named for w in en.split()}
+        q.anchors = [a for a in q.anchors if a not in said]
+        q.vi_groups = english_groups(rest)
         # "Cần Thơ City General Hospital", "in February": capitalised English words the news
         # vocabulary translates are matched through it, not as names written in the articles
         marked = {fold(t) for t in re.findall(r"[^\W_]+", q.rewritten) if has_vietnamese_marks(t)}

@@ -88,17 +88,24 @@ def english_words() -> frozenset[str]:
     return frozenset(words | {w + "s" for w in words} | {w + "es" for w in words})
 
 
-def english_groups(text: str) -> list[list[str]]:
-    """The Vietnamese forms of each news word of an English text ("driver" -> ["tai xe", "lai xe"])."""
+def find_phrases(text: str, rows: list[tuple[str, list[str]]], suffixes: tuple[str, ...] = ("",)
+                 ) -> tuple[list[tuple[str, list[str]]], str]:
+    """The rows whose English phrase (with one of ``suffixes``) an English text holds as whole
+    words, longest rows first, each taken out of the text; and what is left of the text."""
     low = " " + re.sub(r"[^\w' -]", " ", text.lower()) + " "
-    out: list[list[str]] = []
-    for en, vi in news_lexicon():
-        for form in (en, f"{en}s", f"{en}es", f"{en}d", f"{en}ed"):
+    found: list[tuple[str, list[str]]] = []
+    for en, vi in rows:
+        for form in (f"{en}{x}" for x in suffixes):
             if f" {form} " in low:
-                out.append(vi)
+                found.append((en, vi))
                 low = low.replace(f" {form} ", " ")
                 break
-    return out
+    return found, low
+
+
+def english_groups(text: str) -> list[list[str]]:
+    """The Vietnamese forms of each news word of an English text ("driver" -> ["tai xe", "lai xe"])."""
+    return [vi for _, vi in find_phrases(text, news_lexicon(), ("", "s", "es", "d", "ed"))[0]]
 
 
 def syllables(text: str) -> list[str]:

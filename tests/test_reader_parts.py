@@ -27,6 +27,7 @@ def texts(sentence, found):
     ("Trận đấu diễn ra tối 15.10 trên sân Thiên Trường.", ["tối 15.10"]),
     ("Super Bowl 50 được tổ chức ngày 7 tháng 2 năm 2016.", ["ngày 7 tháng 2 năm 2016"]),
     ("Bệnh nhi được xuất viện sau 3 tuần điều trị.", ["sau 3 tuần"]),
+    ("Hai tòa nhà sẽ được bàn giao vào quý I/2027.", ["quý I/2027"]),
     ("Đến tối cùng ngày, đã có 87 học sinh phải nhập viện.", []),  # "87 h..." is not a time
 ])
 def test_dates_and_times_as_news_writes_them(sentence, expected):
@@ -215,6 +216,7 @@ def test_ordinal_follow_up_points_into_the_previous_list():
     ("sáng 17-9", "date", "17 September (sáng 17-9)"),
     ("ngày 12/3/2024", "date", "12 March 2024 (ngày 12/3/2024)"),
     ("3 tỷ đồng", "amount", "3 billion VND (3 tỷ đồng)"),
+    ("quý IV/2027", "date", "Q4 2027 (quý IV/2027)"),
     ("1.250 người", "amount", "1,250 people (1.250 người)"),
     ("12 năm tù", "amount", "12 years in prison (12 năm tù)"),
     ("Nguyễn Văn A", "person", "Nguyễn Văn A"),

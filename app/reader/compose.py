@@ -34,8 +34,13 @@ def _month(m: str) -> str | None:
 
 def english_date(text: str) -> str | None:
     """"sáng 17-9" -> "17 September"; "12/3/2024" -> "12 March 2024"; "tháng 3/2024" -> "March
-    2024"; "năm 2019" -> "2019"; "lúc 3 giờ 20 phút" -> "3:20". None when there is nothing to say."""
+    2024"; "năm 2019" -> "2019"; "lúc 3 giờ 20 phút" -> "3:20"; "quý I/2027" -> "Q1 2027". None when there is
+    nothing to say."""
     f = fold(text)
+    q = re.search(r"\bquy\s+(iv|i{1,3}|[1-4])\b(?:\s*(?:[/-]|nam)\s*(\d{4}))?", f)
+    if q:  # "quý I/2027" -> "Q1 2027"
+        n = {"i": 1, "ii": 2, "iii": 3, "iv": 4}.get(q.group(1)) or int(q.group(1))
+        return " ".join(x for x in (f"Q{n}", q.group(2)) if x)
     out = []
     m = re.search(r"(\d{1,2})\s*(?:gio|h)\s*(\d{1,2})?", f)
     if m:

@@ -227,6 +227,10 @@ class Evidence:
                 f["local"] = _local(span, syl_spans, qsyl, idf) / qweight
                 f["clause"] = _clause(span, syl_spans, qsyl, idf, ends, len(text)) / qweight
                 f["sent_logit"] = s.logit
+                # how much of what the question asks its sentence (and the article's title) covers:
+                # "bao nhiêu thí sinh đạt điểm 10 môn Ngữ văn" over a sentence without "điểm 10"
+                for name in ("with_title", "relation", "numbers", "anchors"):
+                    f["sent_" + name] = s.feats.get(name, 0.0)
                 f["sent_rank"] = float(rank)
                 f["kind_primary"] = 1.0 if kind == kinds[0] else 0.0
                 f["kind_" + kind] = 1.0

@@ -31,6 +31,8 @@ DATE = re.compile(
     r"(?!\s*(?:tỷ|triệu|nghìn|%))"
     r"|(?:[Gg]iai đoạn|[Nn]hiệm kỳ|[Tt]ừ năm)\s+\d{4}\s*[-–]\s*\d{4}"
     rf"|(?:{_PART}\s+)?[Tt]háng\s+\d{{1,2}}(?:\s*[/-]\s*\d{{4}}|\s+năm\s+\d{{4}})?"
+    # "quý I/2027", "cuối quý 3 năm 2025": a quarter
+    rf"|(?:{_PART}\s+)?[Qq]uý\s+(?:IV|I{{1,3}}|[1-4])\b(?:\s*[/-]\s*\d{{4}}|\s+năm\s+\d{{4}})?"
     r"|(?:[Tt]hập (?:niên|kỷ)|[Nn]hững năm)\s+\d{2,4}"
     r"|[Tt]hế kỷ\s+(?:\d{1,2}|[IVXLC]+)(?:\s+(?:TCN|SCN))?"
     # "sau 3 tuần", "trong 2 ngày": when, said relative to another moment

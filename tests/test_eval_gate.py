@@ -10,6 +10,9 @@
 - The test split of the third news set (``eval/datasets/news3_test.jsonl``, 63 questions on 4
   articles: a satellite launch, a volleyball final, a ransomware attack, a river fish kill), on its
   own index of ``eval/datasets/news3/`` (all 14 articles).
+- The test split of the fourth (``eval/datasets/news4_test.jsonl``, 60 questions on 4 articles: a
+  wind farm, youth chess, car sales, a heritage restoration), on its own index of
+  ``eval/datasets/news4/``.
 
 If a change makes answers, refusals, citations or retrieval worse, this fails and lists the
 questions that went wrong. Raise the floors when the product improves; lowering them needs a
@@ -23,6 +26,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from eval.dataset import load
 from eval.runner import run_gold
 from eval.systems import System, product_ranking
@@ -32,22 +37,26 @@ ROOT = Path(__file__).resolve().parents[1]
 # Measured with the fitted reader (app/reader/data/weights.json of this commit) and the judge that
 # reads what a reply says, not the sentences it quotes; each floor allows about one more miss than
 # that, each ceiling about one more wrong answer.
-# gold ci subset: accuracy 0.774, lenient 0.968, sentence hit 0.92, confidently wrong 0, unanswerable refused 1.0
-# news test split: accuracy 0.365, lenient 0.776, sentence hit 0.747, confidently wrong 0, refused 1.0
-# news2 (all test): accuracy 0.367, lenient 0.858, sentence hit 0.847, confidently wrong 0.025, refused 1.0
+# gold ci subset: accuracy 0.742 (0.774 before news3 and news4 joined the training data: one question of 31 less
+# is answered briefly, none wrongly), lenient 0.968, sentence hit 0.92, confidently wrong 0, unanswerable refused 1.0
+# news test split: accuracy 0.365, lenient 0.776, sentence hit 0.747, confidently wrong 0.012, refused 1.0
+# news2 (all test): accuracy 0.383, lenient 0.867, sentence hit 0.856, confidently wrong 0.025, refused 1.0
 # news3 test split: accuracy 0.476, lenient 0.810, sentence hit 0.804, confidently wrong 0.016, refused 1.0
-# (2026-12-02 session start, same judge: news test 0.306 / wrong 0.012, news2 0.333 / 0.017; news3's test
-# split was written after that reader: run on it, 0.476 with 0.063 wrong)
-GOLD_FLOORS = {"accuracy": 0.74, "lenient_accuracy": 0.93, "sentence_hit": 0.89, "unanswerable_refused": 0.83}
+# news4 test split: accuracy 0.383, lenient 0.817, sentence hit 0.796, confidently wrong 0.017, refused 1.0
+# (2026-12-02 session start, same judge: news test 0.306 / wrong 0.012, news2 0.333 / 0.017; news3's and
+# news4's test splits were written after that reader: run on them, 0.476 / 0.063 and 0.333 / 0.017)
+GOLD_FLOORS = {"accuracy": 0.70, "lenient_accuracy": 0.93, "sentence_hit": 0.89, "unanswerable_refused": 0.83}
 GOLD_MAX_CONFIDENTLY_WRONG = 0.04
 GOLD_RETRIEVAL_FLOORS = {"article_hit@1": 0.96, "article_hit@5": 0.96, "passage_hit@1": 0.84,
                          "passage_hit@5": 0.92}
 NEWS_FLOORS = {"accuracy": 0.34, "lenient_accuracy": 0.75, "sentence_hit": 0.72, "unanswerable_refused": 0.9}
 NEWS_MAX_CONFIDENTLY_WRONG = 0.024
-NEWS2_FLOORS = {"accuracy": 0.35, "lenient_accuracy": 0.84, "sentence_hit": 0.83, "unanswerable_refused": 0.88}
+NEWS2_FLOORS = {"accuracy": 0.36, "lenient_accuracy": 0.85, "sentence_hit": 0.84, "unanswerable_refused": 0.88}
 NEWS2_MAX_CONFIDENTLY_WRONG = 0.034
 NEWS3_FLOORS = {"accuracy": 0.45, "lenient_accuracy": 0.78, "sentence_hit": 0.78, "unanswerable_refused": 0.9}
 NEWS3_MAX_CONFIDENTLY_WRONG = 0.032
+NEWS4_FLOORS = {"accuracy": 0.36, "lenient_accuracy": 0.79, "sentence_hit": 0.77, "unanswerable_refused": 0.9}
+NEWS4_MAX_CONFIDENTLY_WRONG = 0.034
 
 
 def _check(res: dict, floors: dict, max_wrong: float) -> dict:
@@ -97,8 +106,10 @@ def test_second_news_set_does_not_regress(tmp_path_factory):
     _check(run_gold(items, {"hybrid": product}, progress=False), NEWS2_FLOORS, NEWS2_MAX_CONFIDENTLY_WRONG)
 
 
-def test_third_news_set_does_not_regress(tmp_path_factory):
-    assistant = _news_assistant(tmp_path_factory, "news3")
-    items = load(ROOT / "eval" / "datasets" / "news3_test.jsonl")
+@pytest.mark.parametrize("corpus, floors, max_wrong", [("news3", NEWS3_FLOORS, NEWS3_MAX_CONFIDENTLY_WRONG),
+                                                      ("news4", NEWS4_FLOORS, NEWS4_MAX_CONFIDENTLY_WRONG)])
+def test_later_news_sets_do_not_regress(tmp_path_factory, corpus, floors, max_wrong):
+    assistant = _news_assistant(tmp_path_factory, corpus)
+    items = load(ROOT / "eval" / "datasets" / f"{corpus}_test.jsonl")
     product = System("hybrid", assistant, product_ranking(assistant))
-    _check(run_gold(items, {"hybrid": product}, progress=False), NEWS3_FLOORS, NEWS3_MAX_CONFIDENTLY_WRONG)
+    _check(run_gold(items, {"hybrid": product}, progress=False), floors, max_wrong)

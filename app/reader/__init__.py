@@ -73,13 +73,17 @@ class Reader:
 
     # -- scoring (also what ``eval.fit_reader`` fits on) -------------------------------------
     def score(self, q: Question, hits: list[Hit], qvec: np.ndarray | None) -> tuple[list[Sentence], list[Candidate]]:
-        """Sentences ranked by the probability they hold the answer, and the candidates of the
-        best ones ranked by the probability they are it."""
+        """Sentences ranked best first (each with the probability it holds the answer), and the
+        candidates of the best ones ranked by the probability they are it."""
         sents = self.evidence.sentences(q, hits, qvec)
         for s, z in zip(sents, self.model.sentence.logits([s.feats for s in sents])):
             s.logit = float(z)
             s.prob = 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, s.logit))))
-        sents.sort(key=lambda s: -s.prob)
+        order = self.model.order.scores([s.feats for s in sents]) if self.model.order is not None \
+            else [s.logit for s in sents]
+        for s, z in zip(sents, order):
+            s.order = float(z)
+        sents.sort(key=lambda s: -s.order)
         best = sents[:GATHER_ARTICLES * 2] if q.plural else sents[:MAX_SENTENCES]
         cands = self.evidence.candidates(q, best)
         for c, p in zip(cands, self.model.span.probs([c.feats for c in cands])):
@@ -111,6 +115,8 @@ class Reader:
             # names may be written otherwise in Vietnamese, "Warsaw" / "Vác-sa-va": its best
             # sentence is quoted when it likely enough holds the answer)
             return _refuse(q)
+        if unnamed:  # "Who won the Nobel Prize?" over a football report: at most its closest sentence
+            return self._closest_or_refuse(q, sents, cands)
         if q.qtype == "yesno":
             return self._yesno(q, sents) or self._closest_or_refuse(q, sents)
         if q.event and q.period and q.plural:
@@ -172,9 +178,13 @@ class Reader:
         """The best sentence quoted for the person to judge, its likeliest candidate highlighted;
         or, when even that sentence is unlikely, a refusal. A sentence holds the answer at least
         as likely as any of its candidates is it: the likeliest candidate's sentence is quoted
-        when that candidate is likelier than the best sentence."""
+        when that candidate is likelier than the best sentence, or of the kind asked where the best
+        sentence holds nothing of that kind."""
         top, likely = sents[0], sents[0].prob
-        if cands and cands[0].prob > likely:
+        # a sentence without anything of the kind asked (no score for "tỷ số bao nhiêu") gives way
+        # to the sentence of the likeliest candidate, when that is of the kind asked
+        if cands and (cands[0].prob > likely or (not top.feats.get("has_kind", 1.0) and cands[0].feats.get(
+                "kind_primary") and cands[0].prob >= self.model.closest_threshold)):
             top, likely = cands[0].sentence, cands[0].prob
         if likely < self.model.closest_threshold:
             return _refuse(q)

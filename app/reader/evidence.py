@@ -53,6 +53,7 @@ class Sentence:
     feats: dict[str, float] = field(default_factory=dict)
     prob: float = 0.0
     logit: float = 0.0
+    order: float = 0.0  # the question's sentences are read best first by this (``ReaderModel.order``)
 
     @property
     def text(self) -> str:
@@ -197,6 +198,7 @@ class Evidence:
         idf = self.idf(sorted(qsyl))
         qweight = sum(idf.values()) or 1.0
         out: list[Candidate] = []
+        top_order = max((s.order for s in best), default=0.0)
         for rank, s in enumerate(best):
             text = s.text
             syl_spans = [(m.start(), m.end(), fold(m.group())) for m in re.finditer(r"[^\W_]+", text)]
@@ -227,6 +229,7 @@ class Evidence:
                 f["local"] = _local(span, syl_spans, qsyl, idf) / qweight
                 f["clause"] = _clause(span, syl_spans, qsyl, idf, ends, len(text)) / qweight
                 f["sent_logit"] = s.logit
+                f["sent_order"] = s.order - top_order
                 # how much of what the question asks its sentence (and the article's title) covers:
                 # "bao nhiêu thí sinh đạt điểm 10 môn Ngữ văn" over a sentence without "điểm 10"
                 for name in ("with_title", "relation", "numbers", "anchors"):

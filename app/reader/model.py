@@ -1,7 +1,7 @@
 """The reader's small learned models and their thresholds.
 
 Over named features (``app.reader.evidence``): a logistic regression for how likely a sentence
-is to hold the answer; one for how likely a candidate span is the answer, each judged alone
+is to hold the answer, and a softmax over one question's sentences that orders them (``order``); one for how likely a candidate span is the answer, each judged alone
 (used where several answers may stand together: lists across articles, the closest quote); and
 a softmax over one question's candidates and "none of them" (``Listwise``), which decides the
 single answer: a candidate's share is the probability that it, and not one of its rivals nor
@@ -101,6 +101,10 @@ class ReaderModel:
     choice: Listwise | None = None  # the single answer's model (None: ``span`` with ``confidence`` decides)
     choice_threshold: float = 0.5  # a single answer (or one list) whose share is at least this is given
     choice_threshold_en: float | None = None
+    # the order of a question's sentences (None: by ``sentence``): a softmax over them, fitted to
+    # put an answer's sentence first rather than to judge each alone (``sentence`` still says how
+    # likely the one put first is to hold it)
+    order: Listwise | None = None
 
     def to_json(self) -> dict:
         out = {"sentence": self.sentence.to_json(), "span": self.span.to_json(),
@@ -109,6 +113,8 @@ class ReaderModel:
         if self.choice is not None:
             out |= {"choice": self.choice.to_json(), "choice_threshold": self.choice_threshold,
                     "choice_threshold_en": self.choice_threshold_en}
+        if self.order is not None:
+            out |= {"order": self.order.to_json()}
         return out | {"meta": self.meta}
 
     def bar(self, language: str) -> float:
@@ -146,13 +152,15 @@ def _logistic(d: dict) -> Logistic:
     return Logistic(d["names"], d["weights"], d.get("bias", 0.0), d.get("mean", []), d.get("scale", []))
 
 
+def _listwise(d: dict | None) -> Listwise | None:
+    return Listwise(d["names"], d["weights"], d.get("null", 0.0), d.get("mean", []), d.get("scale", [])) if d else None
+
+
 def from_json(d: dict) -> ReaderModel:
-    c = d.get("choice")
-    choice = Listwise(c["names"], c["weights"], c.get("null", 0.0), c.get("mean", []), c.get("scale", [])) \
-        if c else None
     return ReaderModel(_logistic(d["sentence"]), _logistic(d["span"]), d.get("answer_threshold", 0.5),
                        d.get("answer_threshold_en"), d.get("closest_threshold", 0.3), d.get("meta", {}),
-                       choice, d.get("choice_threshold", 0.5), d.get("choice_threshold_en"))
+                       _listwise(d.get("choice")), d.get("choice_threshold", 0.5), d.get("choice_threshold_en"),
+                       _listwise(d.get("order")))
 
 
 @lru_cache(maxsize=1)

@@ -205,6 +205,15 @@ def test_at_the_conference_is_not_a_place(assistant):
     assert assistant.answer("Hội nghị Hà Nội – Thanh Hóa diễn ra ở đâu?").refused
 
 
+def test_yes_needs_the_question_said_in_order(assistant):
+    """The lead holds every word of "tổ chức tại Hà Nội" ("tại thành phố Thái Nguyên … Thành ủy Hà
+    Nội … tổ chức hội nghị"), but does not say it: no "Có", the lead quoted instead."""
+    ans = assistant.answer("Hội nghị Hà Nội - Thái Nguyên có được tổ chức tại Hà Nội không?")
+    assert not ans.answer.startswith("Có"), ans.answer
+    c = ans.citations[0]
+    assert "tại thành phố Thái Nguyên" in c.text[c.sentence_start:c.sentence_end]
+
+
 def test_nam_is_five_only_when_it_counts_something():
     from app.reader import spans
 

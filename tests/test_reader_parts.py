@@ -315,3 +315,17 @@ def test_two_near_equal_amounts_are_not_a_sure_answer():
     assert len(shares) == 2 and sum(shares) <= 1 and shares[0] < reader.model.choice_bar("vi")
     assert min(c.prob for c in cands if c.kind == "amount") > 0.5  # each alone looks like the answer
     assert reader.answer(q, [two], []).outcome == "closest"
+
+
+@pytest.mark.parametrize("sentence, question, denied", [
+    ("Theo kế hoạch, cầu Long An sẽ không thu phí.", "Will drivers have to pay a toll on the bridge?", True),
+    ("Các tỉnh đã cấm tàu thuyền ra khơi từ trưa 23-8.", "Tàu thuyền có được ra khơi không?", True),
+    ("Trận động đất chưa đủ mạnh để gây hư hại đến đập.", "Trận động đất có gây hư hại đến đập không?", True),
+    ("Hiện tài xế xe tải đã bị tạm giữ.", "Tài xế xe tải có bị tạm giữ không?", False),  # the asking particle
+    ("Sân bay tạm dừng khai thác từ 12 giờ.", "Sân bay có tạm dừng khai thác không?", False),  # asked as said
+    ("Bệnh nhân chưa xuất viện.", "Bệnh nhân đã xuất viện chưa?", True),
+])
+def test_a_sentence_that_denies_what_is_asked_is_no_yes(sentence, question, denied):
+    from app.reader import denies
+
+    assert denies(sentence, question) is denied

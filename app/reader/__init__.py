@@ -40,6 +40,10 @@ GATHER_ARTICLES = 12
 # 3 in 6 below (it was 0.5 until 2026-12-02: those 47 were refused)
 UNNAMED_EN = 0.2
 LISTED = 0.5  # a name listed with the answer joins it when at least this share as likely
+# words that deny what follows them: a sentence holding one the question does not hold cannot
+# answer "yes" ("có được ra khơi không?" / "đã cấm tàu thuyền ra khơi"; "sẽ không thu phí")
+NEGATORS = re.compile(r"(?<!\w)(không|chưa|chẳng|chả|cấm|miễn|ngừng|dừng|never|not|no)(?!\w)", re.I)
+ASKING = re.compile(r"(?<!\w)(không|chưa)\s*\??\s*$", re.I)  # "… có … không?": the asking particle
 
 __all__ = ["Reader", "Question", "parse", "detect_language", "MAX_CHARS"]
 
@@ -231,8 +235,9 @@ class Reader:
         return Draft(text="\n\n".join([first, *lines]), cited=cited, outcome="answer")
 
     def _yesno(self, q: Question, sents: list[Sentence]) -> Draft | None:
-        """Yes when the best sentence says what the question says (its numbers included); no,
-        with what the article says instead, when that sentence gives another number."""
+        """Yes when the best sentence says what the question says, in its order, its numbers
+        included, and denies nothing the question does not; no, with what the article says
+        instead, when that sentence gives another number."""
         top = sents[0]
         if top.prob < self.model.bar(q.language):
             return None
@@ -246,11 +251,22 @@ class Reader:
                 return None
             said = {"vi": "bài báo nêu", "en": "the article says"}[q.language]
             head = f"{no}: {said} {amounts[0]} [1]."
-        elif top.feats.get("lex", 0) >= 0.7 or (q.language == "en" and top.feats.get("anchors", 0) >= 1.0):
+        elif denies(top.text, q.text):
+            return None
+        elif q.language == "vi" and top.feats.get("lex", 0) >= 0.7 and top.feats.get("pairs", 0) >= 1.0:
+            # yes only when the sentence says the question's words in their order: "tổ chức tại
+            # Đà Lạt" is not said by "tại thành phố Bảo Lộc, … Sở Du lịch Đà Lạt … tổ chức"; an
+            # English question's words are not the sentence's, so it is never answered yes
             head = f"{yes} [1]."
         else:
             return None
         return Draft(text=f"{head}\n\n> {top.text} [1]", cited=[Cited(top.hit, top.span, None)])
+
+
+def denies(sentence: str, question: str) -> bool:
+    """The sentence holds a word of denial the question does not (its asking particle aside)."""
+    asked = {w.lower() for w in NEGATORS.findall(ASKING.sub("", question.strip()))}
+    return any(w.lower() not in asked for w in NEGATORS.findall(sentence))
 
 
 def _overlaps(a: Candidate, b: Candidate) -> bool:

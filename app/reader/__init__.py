@@ -182,13 +182,9 @@ class Reader:
         """The best sentence quoted for the person to judge, its likeliest candidate highlighted;
         or, when even that sentence is unlikely, a refusal. A sentence holds the answer at least
         as likely as any of its candidates is it: the likeliest candidate's sentence is quoted
-        when that candidate is likelier than the best sentence, or of the kind asked where the best
-        sentence holds nothing of that kind."""
+        when that candidate is likelier than the best sentence."""
         top, likely = sents[0], sents[0].prob
-        # a sentence without anything of the kind asked (no score for "tỷ số bao nhiêu") gives way
-        # to the sentence of the likeliest candidate, when that is of the kind asked
-        if cands and (cands[0].prob > likely or (not top.feats.get("has_kind", 1.0) and cands[0].feats.get(
-                "kind_primary") and cands[0].prob >= self.model.closest_threshold)):
+        if cands and cands[0].prob > likely:
             top, likely = cands[0].sentence, cands[0].prob
         if likely < self.model.closest_threshold:
             return _refuse(q)

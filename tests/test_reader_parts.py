@@ -85,6 +85,10 @@ def test_names_and_places_end_at_whole_words_of_the_tagger():
 def test_reasons_are_the_clause_after_a_cue():
     s = "Vụ cháy được xác định do chập điện tại tầng 2, thiệt hại khoảng 5 tỷ đồng."
     assert any(r.startswith("do chập điện") for r in texts(s, sp.reasons(s)))
+    s = "Tỉnh có lợi thế về nông nghiệp, du lịch nên cần kết nối với các đô thị lớn."  # the cause comes first
+    assert texts(s, sp.reasons(s)) == ["Tỉnh có lợi thế về nông nghiệp, du lịch"]
+    s = "Mưa lớn kéo dài nhiều ngày, do đó nhiều tuyến đường bị ngập."
+    assert texts(s, sp.reasons(s)) == ["Mưa lớn kéo dài nhiều ngày"]
 
 
 @pytest.mark.parametrize("reason, agent", [
@@ -368,3 +372,22 @@ def test_a_run_of_the_questions_words_stops_at_the_next_item_of_a_list():
     by_text = {c.text: c for c in cands if c.kind == "amount"}
     assert by_text["920 tỷ đồng"].feats["lead_out"] == 0.0
     assert by_text["75 tỷ đồng"].feats["lead_in"] > 0.3
+
+
+def test_a_reason_and_the_clause_that_holds_it_are_one_answer():
+    """"do việc tích nước của các hồ" and "xảy ra do việc tích nước của các hồ" in one sentence
+    are one answer; equal texts anywhere are one; names that overlap are not merged (only
+    reasons and clauses), nor are clauses of another sentence."""
+    from app.reader import mentions
+
+    s = "Động đất ở đây xảy ra do việc tích nước của các hồ thủy điện, theo ông Lê Văn A."
+    reason = (s.index("do việc"), s.index(", theo"))
+    clause = (s.index("xảy ra"), s.index(", theo"))
+    groups = mentions([("do viec tich nuoc cua cac ho thuy dien", "reason", 1, reason),
+                       ("xay ra do viec tich nuoc cua cac ho thuy dien", "clause", 1, clause),
+                       ("le van a", "person", 1, (s.index("Lê"), len(s) - 1)),
+                       ("van a", "name", 1, (s.index("Văn"), len(s) - 1)),
+                       ("do viec tich nuoc cua cac ho thuy dien", "reason", 2, (0, 10)),
+                       ("mua lon", "clause", 2, (20, 27))])
+    assert groups[0] == groups[1] == groups[4]
+    assert groups[2] != groups[3] and groups[5] != groups[0]

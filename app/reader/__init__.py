@@ -141,15 +141,16 @@ class Reader:
         training question), when their mentions together hold at least the bar's share; else the
         closest sentence or a refusal."""
         if cands:
-            folded = {id(c): fold(c.text) for c in cands}
-            total: dict[str, float] = {}
+            one = dict(zip(map(id, cands), mentions([(fold(c.text), c.kind, id(c.sentence), c.span) for c in cands])))
+            total: dict[int, float] = {}
             for c in cands:
-                total[folded[id(c)]] = total.get(folded[id(c)], 0.0) + c.share
+                total[one[id(c)]] = total.get(one[id(c)], 0.0) + c.share
             best = max(total, key=lambda t: total[t])
-            top = max((c for c in cands if folded[id(c)] == best), key=lambda c: c.share)
+            # of a reason and the clause holding it, the reason is said (the clause may restate the question)
+            top = max((c for c in cands if one[id(c)] == best), key=lambda c: (c.kind == "reason", c.share))
             ranked = [top, *sorted((c for c in cands if c is not top), key=lambda c: -c.share)]
             group = self._together(q, ranked)
-            if sum(total[t] for t in {folded[id(c)] for c in group}) >= self.model.choice_bar(q.language):
+            if sum(total[t] for t in {one[id(c)] for c in group}) >= self.model.choice_bar(q.language):
                 return _compose(q, group)
         return self._closest_or_refuse(q, sents, cands)
 
@@ -257,6 +258,35 @@ class Reader:
         else:
             return None
         return Draft(text=f"{head}\n\n> {top.text} [1]", cited=[Cited(top.hit, top.span, None)])
+
+
+CLAUSES = frozenset({"reason", "clause"})
+
+
+def mentions(keys: list[tuple[str, str, int, tuple[int, int]]]) -> list[int]:
+    """Which candidates are one answer, given each one's (folded text, kind, sentence, span): the
+    same text anywhere; and a reason and the clause that holds it, which overlap in one sentence
+    ("do việc tích nước của các hồ" / "xảy ra do việc tích nước của các hồ": the single-answer
+    model is fitted to put its share on all the right ones together). One group number each."""
+    parent = list(range(len(keys)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    first: dict[str, int] = {}
+    for i, (text, kind, sentence, (a, b)) in enumerate(keys):
+        if text in first:
+            parent[root(i)] = root(first[text])
+        first.setdefault(text, i)
+        if kind in CLAUSES:
+            for j in range(i):
+                t, k, s, (x, y) = keys[j]
+                if k in CLAUSES and s == sentence and a < y and x < b:
+                    parent[root(i)] = root(j)
+    return [root(i) for i in range(len(keys))]
 
 
 def denies(sentence: str, question: str) -> bool:

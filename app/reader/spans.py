@@ -415,12 +415,24 @@ def clauses(sentence: str) -> list[tuple[int, int]]:
 
 
 CUES = re.compile(r"\b(vì|do|bởi|bởi vì|tại vì|nhờ|nhằm|để|nên|because|due to|since|in order to|so that)\b", re.I)
+THEREFORE = re.compile(r"\b(nên|vì vậy|vì thế|do đó|do vậy|cho nên)\b", re.I)
 
 
 def reasons(sentence: str) -> list[tuple[int, int]]:
-    """The clause after a cause or purpose word ("do mưa lớn kéo dài", "nhằm giảm ùn tắc")."""
-    out = []
+    """The clause after a cause or purpose word ("do mưa lớn kéo dài", "nhằm giảm ùn tắc"); before
+    a word that gives the consequence ("Tỉnh có lợi thế về nông nghiệp nên kết nối …": what
+    follows "nên" is what the question asks why of)."""
+    out, consequence = [], []
+    for m in THEREFORE.finditer(sentence):
+        consequence.append((m.start(), m.end()))
+        a = max((x.end() for x in re.finditer(r"[;.:“\"]", sentence[:m.start()])), default=0)
+        a += len(sentence[a:]) - len(sentence[a:].lstrip())
+        b = len(sentence[:m.start()].rstrip(" ,"))
+        if b - a > 8:
+            out.append((a, b))
     for m in CUES.finditer(sentence):
+        if any(x <= m.start() < y for x, y in consequence):  # "do đó", "vì vậy": a consequence follows
+            continue
         end = re.search(r"[;.]|, (?:(?:nhưng|song|tuy)\b)|$", sentence[m.end():])
         b = m.end() + (end.start() if end else len(sentence) - m.end())
         if b - m.start() > len(m.group()) + 3:

@@ -284,7 +284,7 @@ class Evidence:
                     # the whole counted phrase, not its first syllable only ("860 xe khách" / "2.100
                     # tài xế" for "bao nhieu xe khach", whose folded "xe" both carry)
                     f["unit_full"] = 1.0 if f["unit_match"] and unit and any(
-                        f" {u} ".startswith(f" {form} ") or f" {form} ".startswith(f" {u} ") for u in [unit]
+                        f" {unit} ".startswith(f" {form} ") or f" {form} ".startswith(f" {unit} ")
                         for form in q.units) else 0.0
                     f["money_match"] = 1.0 if q.wants == "money" and sp.is_money(unit) else 0.0
                     f["money_miss"] = 1.0 if q.wants == "money" and not sp.is_money(unit) else 0.0

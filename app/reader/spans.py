@@ -414,7 +414,7 @@ def clauses(sentence: str) -> list[tuple[int, int]]:
     return out
 
 
-CUES = re.compile(r"\b(vì|do|bởi|bởi vì|tại vì|nhờ|nhằm|để|nên|because|due to|since|in order to|so that)\b", re.I)
+CUES = re.compile(r"\b(vì|do|bởi|bởi vì|tại vì|nhờ|nhằm|để|because|due to|since|in order to|so that)\b", re.I)
 THEREFORE = re.compile(r"\b(nên|vì vậy|vì thế|do đó|do vậy|cho nên)\b", re.I)
 
 

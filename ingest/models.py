@@ -6,6 +6,11 @@ import hashlib
 from dataclasses import dataclass, field
 
 
+# how articles are cut into sentences and chunks (``ingest.chunk``): part of an article's content
+# hash, so that a stored article is cut again when the cutting changes
+CHUNKING = "2"
+
+
 def content_hash(*parts: str, size: int = 16) -> str:
     """Stable short hex id from text parts (sha1; collisions at 64 bits are not a concern here)."""
     h = hashlib.sha1()
@@ -30,7 +35,7 @@ class Article:
 
     @property
     def content_hash(self) -> str:
-        return content_hash(self.title, self.text, self.source or "", self.published or "")
+        return content_hash(CHUNKING, self.title, self.text, self.source or "", self.published or "")
 
     def meta(self) -> dict:
         """Flat metadata for a vector store (no lists, no None)."""

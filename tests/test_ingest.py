@@ -161,3 +161,26 @@ def test_paths_are_shown_relative_to_the_working_directory(monkeypatch):
     monkeypatch.chdir(SAMPLE_CORPUS.parent.parent)
     docs = [d for d in load([SAMPLE_CORPUS]) if isinstance(d, RawDoc)]
     assert all(d.path.startswith("data/articles/") for d in docs)
+
+
+def test_sentences_are_not_cut_at_initials_nor_kept_whole_past_a_unit():
+    from ingest.chunk import split_sentences
+
+    text = ("Lực lượng cứu nạn tìm thấy thi thể em N.V.H. (14 tuổi) cách vị trí gặp nạn khoảng 300 m. "
+            "Thi thể em P.T.Q. (13 tuổi) được tìm thấy lúc 7 giờ 40 phút sáng hôm sau.\n"
+            "TP. Hồ Chí Minh có 5 tr. dân.")
+    assert [text[a:b] for a, b in split_sentences(text)] == [
+        "Lực lượng cứu nạn tìm thấy thi thể em N.V.H. (14 tuổi) cách vị trí gặp nạn khoảng 300 m.",
+        "Thi thể em P.T.Q. (13 tuổi) được tìm thấy lúc 7 giờ 40 phút sáng hôm sau.",
+        "TP. Hồ Chí Minh có 5 tr. dân.",
+    ]
+
+
+def test_a_change_in_how_articles_are_cut_changes_their_content_hash(monkeypatch):
+    import ingest.models
+
+    path = ARTICLES[0]
+    article = build_article(RawDoc(key=str(path), path=str(path), text=path.read_text("utf-8")))
+    before = article.content_hash
+    monkeypatch.setattr(ingest.models, "CHUNKING", ingest.models.CHUNKING + "-next")
+    assert article.content_hash != before  # a stored article is cut again on the next ingest

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 
-
 # how articles are cut into sentences and chunks (``ingest.chunk``): part of an article's content
 # hash, so that a stored article is cut again when the cutting changes
 CHUNKING = "2"

@@ -124,6 +124,12 @@ def test_a_do_that_names_who_acts_is_told_from_a_cause(reason, agent):
     ("Cầu thủ nào ghi bàn thắng quyết định?", "vi", "who", ""),
     ("which player scored the winner", "en", "who", ""),
     ("Which team won the final?", "en", "what", "org"),
+    # English fronts its question word: the earliest one decides, not the first type listed
+    ("Who was hurt when the bus overturned?", "en", "who", ""),
+    ("Where was the driver when the police arrived?", "en", "where", ""),
+    ("Which stock rose against the market on 12 May?", "en", "what", "entity"),
+    ("What is the five-year survival rate when the cancer is found early?", "en", "how_many", ""),
+    ("What was the closing price of robusta coffee on the London exchange?", "en", "how_many", "money"),
 ])
 def test_question_types(text, language, qtype, wants):
     q = parse(text)

@@ -36,8 +36,9 @@ MAX_CHARS = 2000
 TYPES = [
     ("how_many", r"\b(bao nhieu|(?<!thang )(?<!ngay )(?<!luc )may (?!gio\b|khi\b)\w+|how many|how much|how long|"
                  r"how old|how far|how big|how large|how high|how tall|so luong|tong so|tong cong|"
-                 r"what (is|was|are|were) the (population|number|amount|total|cost|value|price|percentage|rate|"
-                 r"length|area|size|score)|what percentage|ty so)\b"),
+                 r"what (is|was|are|were|will be) the (?:[a-z-]+ ){0,3}(population|number|amount|total|cost|value|"
+                 r"price|percentage|rate|length|area|size|score|height|depth|width|speed|temperature|magnitude|capacity|"
+                 r"proportion|share|budget|revenue|profit|salary|fine)|what percentage|ty so)\b"),
     ("when", r"\b(khi nao|ngay nao|ngay may|bao gio|luc nao|luc may gio|may gio|nam nao|thang nao|thang may|"
              r"thoi gian nao|thoi diem nao|hom nao|when|what date|which date|what day|which day|what year|which year|"
              r"what month|which month|what time|what century|which century)\b"),
@@ -222,13 +223,18 @@ def typing_text(text: str) -> str:
     return f
 
 
-def question_type(text: str) -> str:
+def question_type(text: str, language: str = "vi") -> str:
+    """The kind of answer asked for. English fronts its question word, so the earliest match
+    decides ("Who was hurt when the bus overturned?" asks who); Vietnamese leaves it in place
+    ("Tàu đến khi nào?"), so the first type in TYPES that matches decides."""
     f = typing_text(text).strip()
     f = re.sub(r"\b(con .+ thi sao|what about .+)$", "", f).strip() or f
-    for name, pat in TYPES:
-        if re.search(pat, f):
-            return name
-    return "what"
+    found = [(m.start(), rank, name) for rank, (name, pat) in enumerate(TYPES) if (m := re.search(pat, f))]
+    if not found:
+        return "what"
+    if language == "en":
+        return min(found)[2]
+    return min(found, key=lambda t: t[1])[2]
 
 
 def _wants(f: str, qtype: str) -> str:
@@ -340,7 +346,7 @@ def parse(text: str, history: list[dict] | None = None, periods: bool = True) ->
     text = re.sub(r"<(script|style)\b.*?</\1\s*>|<[^>]{1,200}>", " ", text, flags=re.I | re.S).strip() or text
     text = re.sub(r"\s+", " ", text)
     lang = detect_language(text)
-    q = Question(text=text, rewritten=text, language=lang, qtype=question_type(text),
+    q = Question(text=text, rewritten=text, language=lang, qtype=question_type(text, lang),
                  provinces=find_provinces(text, folded=True), numbers=NUMBER.findall(text))
     q.anchors = anchors(text)
     prev_user = [h["content"] for h in (history or []) if h.get("role") == "user" and h.get("content", "").strip()]

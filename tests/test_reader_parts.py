@@ -124,6 +124,9 @@ def test_a_do_that_names_who_acts_is_told_from_a_cause(reason, agent):
     ("Cầu thủ nào ghi bàn thắng quyết định?", "vi", "who", ""),
     ("which player scored the winner", "en", "who", ""),
     ("Which team won the final?", "en", "what", "org"),
+    # a what-question whose noun is a quantity asks an amount, whoever's it is
+    ("What were Vietnam's shrimp exports in the first two months?", "en", "how_many", ""),
+    ("What is the toll for a 40-foot container truck?", "en", "how_many", ""),
     # English fronts its question word: the earliest one decides, not the first type listed
     ("Who was hurt when the bus overturned?", "en", "who", ""),
     ("Where was the driver when the police arrived?", "en", "where", ""),
@@ -397,3 +400,39 @@ def test_a_reason_and_the_clause_that_holds_it_are_one_answer():
                        ("mua lon", "clause", 2, (20, 27))])
     assert groups[0] == groups[1] == groups[4]
     assert groups[2] != groups[3] and groups[5] != groups[0]
+
+
+def test_a_name_after_an_honorific_and_with_a_particle_is_whole():
+    """"Ông Ramon dela Cruz": the honorific is not a surname here, "dela" stays inside the name;
+    "Viện trưởng Viện X" is a title, the organisation is "Viện X"."""
+    from ingest.chunk import tag
+
+    s = "Ông Ramon dela Cruz, Chủ tịch Tập đoàn Luzon Grains, cho biết Philippines tăng nhập khẩu gạo."
+    assert "Ramon dela Cruz" in texts(s, sp.names(s, tag(s)))
+    assert not any(x.startswith("Ông") for x in texts(s, sp.people(s, tag(s)) + sp.names(s, tag(s))))
+    t = "Theo PGS.TS Lê Quang Hiếu, Phó Viện trưởng Viện Vật lý địa cầu, động đất là động đất kích thích."
+    assert texts(t, sp.orgs(t, tag(t))) == ["Viện Vật lý địa cầu"]
+
+
+@pytest.mark.parametrize("question, end", [
+    ("Until when?", "end"),
+    ("Đợt cao điểm kéo dài đến ngày nào?", "end"),
+    ("When does in-person enrolment start?", "start"),
+    ("Khi nào dự án bắt đầu nhận hồ sơ?", "start"),
+    ("Bão đổ bộ khi nào?", ""),
+])
+def test_which_end_of_a_period_a_when_question_asks(question, end):
+    assert parse(question).range_end == end
+
+
+def test_the_date_after_den_ends_a_period_and_after_tu_starts_it():
+    from app.reader import Reader
+
+    reader = Reader()
+    text = "Thủ tục nhập học trực tiếp diễn ra từ ngày 3-9 đến ngày 6-9."
+    for question, right, other in (("Thủ tục nhập học trực tiếp kéo dài đến ngày nào?", "ngày 6-9", "ngày 3-9"),
+                                   ("Thủ tục nhập học trực tiếp bắt đầu từ ngày nào?", "ngày 3-9", "ngày 6-9")):
+        _, cands = reader.score(parse(question, []), [_one_passage(text)], None)
+        by_text = {c.text: c for c in cands if c.kind == "date"}
+        assert by_text[right].feats["range_match"] == 1.0 and by_text[other].feats["range_miss"] == 1.0
+        assert by_text[right].share > by_text[other].share

@@ -307,6 +307,10 @@ class Evidence:
                     f["year_match"] = 1.0 if q.wants == "year" and re.search(r"\d{4}", ctext) else 0.0
                     f["day_form"] = 1.0 if re.search(r"\d{1,2}\s*[-/.]\s*\d{1,2}|\d{1,2} tháng", ctext) else 0.0
                     f["day_miss"] = 1.0 if q.wants == "day" and not f["day_form"] else 0.0
+                    if q.range_end:  # "từ ngày 23-2 đến hết tháng 4": which end of the period is asked
+                        said = _period_end(text, span)
+                        f["range_match"] = 1.0 if said == q.range_end else 0.0
+                        f["range_miss"] = 1.0 if said and said != q.range_end else 0.0
                     f["time_match"] = 1.0 if q.wants == "time" and re.search(r"\d\s*(giờ|h)", ctext) else 0.0
                     f["duration_match"] = 1.0 if q.wants == "duration" and re.fullmatch(
                         r"\d+(?:[.,]\d+)?\s*(?:giờ|tiếng|phút|ngày|tuần|tháng|năm)", ctext.strip()) else 0.0
@@ -444,6 +448,18 @@ def _clause(span, syl_spans, qsyl: set[str], idf: dict[str, float], ends: list[i
     hi = min((e for e in ends if e >= span[1]), default=length)
     words = {w for x, y, w in syl_spans if x > lo and y <= hi and not (x >= span[0] and y <= span[1])}
     return sum(idf.get(w, 0.0) for w in words & qsyl)
+
+
+def _period_end(text: str, span) -> str:
+    """"start" when the date opens a period ("từ ngày 3-9", "from 3 September"), "end" when it
+    closes one ("đến ngày 6-9", "hết tháng 4", "until"), else ""."""
+    before = fold(text[max(0, span[0] - 14):span[0]] + " " + text[span[0]:span[1]].split(" ")[0])
+    words = re.findall(r"[a-z]+", before)[-3:]
+    if any(w in ("den", "toi", "het", "until", "till", "to") for w in words):
+        return "end"
+    if any(w in ("tu", "from", "since") for w in words):
+        return "start"
+    return ""
 
 
 def _without_place_noun(name: str) -> list[str]:

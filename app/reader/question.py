@@ -36,9 +36,12 @@ MAX_CHARS = 2000
 TYPES = [
     ("how_many", r"\b(bao nhieu|(?<!thang )(?<!ngay )(?<!luc )may (?!gio\b|khi\b)\w+|how many|how much|how long|"
                  r"how old|how far|how big|how large|how high|how tall|so luong|tong so|tong cong|"
-                 r"what (is|was|are|were|will be) the (?:[a-z-]+ ){0,3}(population|number|amount|total|cost|value|"
+                 r"what (is|was|are|were|will be) (?:[\w'-]+ ){0,4}?(population|number|amount|total|cost|value|"
                  r"price|percentage|rate|length|area|size|score|height|depth|width|speed|temperature|magnitude|capacity|"
-                 r"proportion|share|budget|revenue|profit|salary|fine)|what percentage|ty so)\b"),
+                 r"proportion|share|budget|revenue|profit|salary|fine|exports?|imports?|output|production|sales|"
+                 r"turnover|toll|fee|fees|fare|level|growth|ratio|yield|debt|loss|losses|deficit|surplus|income|"
+                 r"earnings|spending|investment|capital|wages?|pension|funding|compensation|prize|bonus|tuition|"
+                 r"distance|weight|volume|age)|what percentage|ty so)\b"),
     ("when", r"\b(khi nao|ngay nao|ngay may|bao gio|luc nao|luc may gio|may gio|nam nao|thang nao|thang may|"
              r"thoi gian nao|thoi diem nao|hom nao|when|what date|which date|what day|which day|what year|which year|"
              r"what month|which month|what time|what century|which century)\b"),
@@ -53,6 +56,14 @@ TYPES = [
               r"^(is|are|was|were|did|does|do|has|have|had|can|could|will|would|should)\b)"),
     ("what", r"\b(gi|nao|what|which|nhung\s+\w+\s+nao)\b"),
 ]
+# which end of a period is asked: "đến ngày nào" / "until when" (its end), "từ khi nào" / "when does it
+# start" (its start); the answer is the date after "đến" / "từ" (folded patterns)
+RANGE_END = re.compile(r"\b((den|toi|cho den) (khi nao|bao gio|ngay nao|luc nao|thang nao|nam nao|ngay may|"
+                       r"thoi diem nao)|"
+                       r"ket thuc|het han|until|till|through when|by when|end|ends|ended|finish|finishes|finished|"
+                       r"close|closes|closed|last until|deadline)\b")
+RANGE_START = re.compile(r"\b(tu (khi nao|bao gio|ngay nao|luc nao|thang nao|nam nao|ngay may|thoi diem nao)|bat dau|"
+                         r"start|starts|started|begin|begins|began|since when|from when|from what date|open|opens)\b")
 # finer kinds of answer, read after the type (folded patterns)
 ORG_HEAD = re.compile(r"\b(which|what) (team|club|company|firm|organi[sz]ation|agency|ministry|department|"
                       r"hospital|school|university|bank|unit|court|party|side)\b|"
@@ -145,6 +156,7 @@ class Question:
     event: bool = False  # about an event taking place (its date is the article's event date)
     period: tuple[int | None, int | None] | None = None  # (year, month) the event must fall in
     period_words: list[str] = field(default_factory=list)  # folded words that stated the period
+    range_end: str = ""  # "start" | "end": which end of a period a when-question asks for
 
     @property
     def terms(self) -> list[str]:
@@ -370,6 +382,9 @@ def parse(text: str, history: list[dict] | None = None, periods: bool = True) ->
         known = english_words()
         q.anchors = [a for a in q.anchors if a in marked or a not in known]
     q.head = _head(f, q)
+    if q.qtype == "when":
+        plain = fold(q.rewritten)  # "bắt đầu" unmasked ("đầu" folds to the asking "đâu")
+        q.range_end = "end" if RANGE_END.search(plain) else "start" if RANGE_START.search(plain) else ""
     if q.language == "vi":
         q.wh_before = word_before_asking(f)
     if q.qtype == "what" and q.wants in ("", "entity") and _asks_person(f, q):

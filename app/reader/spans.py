@@ -123,12 +123,24 @@ def _is_person(name: str) -> bool:
     )
 
 
+# small words inside a foreign name ("Ramon dela Cruz", "Virgil van Dijk"), and the honorifics
+# that come before a name without being part of it ("Ông" is a surname as well)
+PARTICLES = frozenset("de del dela della da di do dos du van von der den ter bin binti al el la le".split())
+NAME_HONORIFICS = frozenset("Ông Bà Anh Chị Cô Chú Bác Cụ Em Ngài Mr Mrs Ms Dr".split())
+
+
 def _cap_runs(sentence: str) -> list[tuple[int, int]]:
-    """Runs of capitalised words (letters or codes), the sentence's first word excepted."""
+    """Runs of capitalised words (letters or codes), the sentence's first word excepted; a
+    name's small particle ("dela", "van") between two capitalised words stays in the run."""
     runs, cur = [], []
-    for i, w in enumerate(re.finditer(r"[^\W_][\w'’-]*", sentence)):
+    words = list(re.finditer(r"[^\W_][\w'’-]*", sentence))
+    for i, w in enumerate(words):
         gap = sentence[cur[-1].end():w.start()] if cur else ""
         if w.group()[:1].isupper() and cur and re.fullmatch(r"\s+|\s*-\s*|\s*&\s*", gap):
+            cur.append(w)
+            continue
+        if cur and w.group() in PARTICLES and gap.isspace() and cur[-1].group()[:1].isupper() and i + 1 < len(words) \
+                and words[i + 1].group()[:1].isupper() and sentence[w.end():words[i + 1].start()].isspace():
             cur.append(w)
             continue
         if cur:
@@ -173,6 +185,8 @@ def people(sentence: str, tags: list | None) -> list[tuple[int, int]]:
             run.append(w)
             continue
         for i in range(max(0, len(run) - 4), len(run) - 1):
+            if run[i].group() in NAME_HONORIFICS:
+                continue  # "Ông Ramon": the honorific, not the surname Ông
             cand = " ".join(x.group() for x in run[i:])
             if _is_person(cand):
                 new = (run[i].start(), run[-1].end())
@@ -191,6 +205,9 @@ def names(sentence: str, tags: list | None) -> list[tuple[int, int]]:
     taken = people(sentence, tags)
     out = []
     for a, b in whole_words(sentence, _cap_runs(sentence), tags):
+        first = re.match(r"(\S+)\s+(?=\S)", sentence[a:b])
+        if first and first.group(1) in NAME_HONORIFICS:
+            a += first.end()  # "Ông Ramon dela Cruz" at a sentence's start: the name after the honorific
         if any(x < b and a < y for x, y in taken):
             continue
         if b - a >= 2:
@@ -237,6 +254,8 @@ def orgs(sentence: str, tags=None) -> list[tuple[int, int]]:
     for a, b in _noun_at(sentence, ORG_NOUNS):
         if not sentence[a].isupper() or any(x <= a < y for x, y in out):
             continue
+        if re.match(r"\s+trưởng\b", sentence[b:]):
+            continue  # "Viện trưởng", "Cục trưởng": the head of one, a title
         end = b
         if toks:
             n = 0

@@ -68,7 +68,8 @@ SPAN_FEATURES = ["sent_logit", "sent_rank", "kind_primary", "kind_person", "kind
                  "time_match", "repeats_name", "head_match", "title_held", "title_miss", "lead_in", "lead_out",
                  "lead_gap", "lead_best", "clause", "clause_gap", "clause_best", "reason_agent", "wh_prev",
                  "sent_with_title", "sent_relation", "sent_numbers", "sent_anchors", "sent_order",
-                 "unit_full", "range_match", "range_miss"]
+                 "unit_full", "range_match", "range_miss", "purpose_cue", "purpose_match",
+                 "q_manner"]
 WRONG_COST = 3.0
 MAX_WRONG = 0.03  # confidently wrong answers allowed per training set (the target is <= 3 %)
 FOLD_DEALS = 12  # dealings of the questions into folds, each giving a bar

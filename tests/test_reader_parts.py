@@ -412,6 +412,12 @@ def test_a_name_after_an_honorific_and_with_a_particle_is_whole():
     assert not any(x.startswith("Ông") for x in texts(s, sp.people(s, tag(s)) + sp.names(s, tag(s))))
     t = "Theo PGS.TS Lê Quang Hiếu, Phó Viện trưởng Viện Vật lý địa cầu, động đất là động đất kích thích."
     assert texts(t, sp.orgs(t, tag(t))) == ["Viện Vật lý địa cầu"]
+    # "trường" of "Môi trường" is no school before a name: the name is a person, the ministry ends before it
+    m = "Thứ trưởng Bộ Nông nghiệp và Môi trường Phan Đức Long yêu cầu các tỉnh không để người dân ở lại trên tàu."
+    assert texts(m, sp.people(m, tag(m))) == ["Phan Đức Long"]
+    assert texts(m, sp.orgs(m, tag(m))) == ["Bộ Nông nghiệp và Môi trường"]
+    school = "Học sinh trường Lê Quý Đôn đạt giải nhất."
+    assert texts(school, sp.people(school, tag(school))) == []
 
 
 @pytest.mark.parametrize("question, end", [
@@ -436,3 +442,19 @@ def test_the_date_after_den_ends_a_period_and_after_tu_starts_it():
         by_text = {c.text: c for c in cands if c.kind == "date"}
         assert by_text[right].feats["range_match"] == 1.0 and by_text[other].feats["range_miss"] == 1.0
         assert by_text[right].share > by_text[other].share
+
+
+def test_a_why_tells_a_cause_from_a_purpose_and_a_how_asks_neither():
+    from app.reader import Reader
+
+    reader = Reader()
+    text = "Do mưa lớn kéo dài, Ban tổ chức phải hoãn chung kết nhảy sào nam để bảo đảm an toàn cho VĐV."
+    _, cands = reader.score(parse("Vì sao chung kết nhảy sào nam bị hoãn?", []), [_one_passage(text)], None)
+    reasons = {c.text: c.feats for c in cands if c.kind == "reason"}
+    assert reasons["để bảo đảm an toàn cho VĐV"]["purpose_cue"] == 1.0
+    assert reasons["để bảo đảm an toàn cho VĐV"]["purpose_match"] == 0.0
+    assert all(f["purpose_cue"] == 0.0 for t, f in reasons.items() if t.startswith("Do"))
+    _, cands = reader.score(parse("Ban tổ chức hoãn chung kết nhằm mục đích gì?", []), [_one_passage(text)], None)
+    assert any(c.feats.get("purpose_match") == 1.0 for c in cands if c.kind == "reason")
+    _, cands = reader.score(parse("Ban tổ chức xử lý ra sao?", []), [_one_passage(text)], None)
+    assert cands and all(c.feats.get("q_manner") == 1.0 for c in cands)

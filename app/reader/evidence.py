@@ -205,6 +205,8 @@ class Evidence:
         amount_weight = sum(v for w, v in idf.items() if w in amount_syl) or 1.0
         out: list[Candidate] = []
         top_order = max((s.order for s in best), default=0.0)
+        asked = fold(q.rewritten)
+        manner = q.qtype == "why" and bool(MANNER.search(asked)) and not CAUSE.search(asked)
         for rank, s in enumerate(best):
             text = s.text
             syl_spans = [(m.start(), m.end(), fold(m.group())) for m in re.finditer(r"[^\W_]+", text)]
@@ -318,6 +320,13 @@ class Evidence:
                     f["share"] = (b - a) / max(len(text), 1)
                 if kind == "reason":
                     f["reason_agent"] = 1.0 if sp.agentive(text[a:b]) else 0.0
+                    # "để / nhằm …" gives a purpose, "do / vì …" a cause: a why asks the cause unless
+                    # it asks what for; a how (manner) question asks neither
+                    purpose = bool(re.match(r"(để|nhằm|in order to|so that|to)\b", text[a:b], re.I))
+                    f["purpose_cue"] = 1.0 if purpose else 0.0
+                    f["purpose_match"] = 1.0 if purpose and q.wants == "purpose" else 0.0
+                if manner:
+                    f["q_manner"] = 1.0
             for kind in {c.kind for c in mine}:  # the one of its kind closest to the question's words
                 same = [c for c in mine if c.kind == kind]
                 top = max(same, key=lambda c: (c.feats["local"], c.feats["near"]))
@@ -448,6 +457,10 @@ def _clause(span, syl_spans, qsyl: set[str], idf: dict[str, float], ends: list[i
     hi = min((e for e in ends if e >= span[1]), default=length)
     words = {w for x, y, w in syl_spans if x > lo and y <= hi and not (x >= span[0] and y <= span[1])}
     return sum(idf.get(w, 0.0) for w in words & qsyl)
+
+
+MANNER = re.compile(r"\b(nhu the nao|the nao|ra sao|bang cach nao|how)\b")
+CAUSE = re.compile(r"\b(vi sao|tai sao|ly do|nguyen nhan|do dau|why|reason|cause|caused)\b")
 
 
 def _period_end(text: str, span) -> str:

@@ -195,7 +195,9 @@ def people(sentence: str, tags: list | None) -> list[tuple[int, int]]:
                 break
         run = []
     # "TP Hồ Chí Minh", "đường Nguyễn Huệ", "trường Lê Quý Đôn": a name after a place noun is a place's
-    nouns = _noun_at(sentence, PLACE_NOUNS + ("tp.",))
+    # ... but not "Bộ Nông nghiệp và Môi trường Phan Đức Long": a noun inside a word of the tagger is none
+    toks = _tokens(sentence, tags)
+    nouns = [(a, b) for a, b in _noun_at(sentence, PLACE_NOUNS + ("tp.",)) if not any(x < a < y for x, y, _, _ in toks)]
     return sorted(x for x in spans if not any(0 <= x[0] - b <= 2 for a, b in nouns))
 
 

@@ -123,6 +123,8 @@ def test_a_do_that_names_who_acts_is_told_from_a_cause(reason, agent):
     ("Thẩm phán nào chủ tọa phiên xét xử?", "vi", "who", ""),
     ("Cầu thủ nào ghi bàn thắng quyết định?", "vi", "who", ""),
     ("which player scored the winner", "en", "who", ""),
+    ("Which deputy head of the tax department spoke about fake invoices?", "en", "who", ""),
+    ("Which Cần Thơ vice-chairman spoke at the signing ceremony?", "en", "who", ""),
     ("Which team won the final?", "en", "what", "org"),
     # a what-question whose noun is a quantity asks an amount, whoever's it is
     ("What were Vietnam's shrimp exports in the first two months?", "en", "how_many", ""),

@@ -311,7 +311,7 @@ def word_before_asking(f: str) -> str:
 def _asks_person(f: str, q: Question) -> bool:
     """A what/which question whose noun is a title or a person ("which deputy director is
     quoted", "thẩm phán nào chủ tọa"): it asks who."""
-    m = re.search(r"\b(?:which|what)\s+((?:[a-z'-]+\s+)?[a-z'-]+)", f) if q.language == "en" else None
+    m = re.search(r"\b(?:which|what)\s+((?:[a-z'-]+\s+){0,2}[a-z'-]+)", f) if q.language == "en" else None
     asked = m.group(1) if m else " | ".join(q.head)
     return bool(titles_in(asked)) or bool(PERSON_HEAD.search(f))
 

@@ -125,6 +125,8 @@ def test_a_do_that_names_who_acts_is_told_from_a_cause(reason, agent):
     ("which player scored the winner", "en", "who", ""),
     ("Which deputy head of the tax department spoke about fake invoices?", "en", "who", ""),
     ("Which Cần Thơ vice-chairman spoke at the signing ceremony?", "en", "who", ""),
+    ("Which vice-chairman warned firms about fixed-price contracts?", "en", "who", ""),
+    ("What did the director announce?", "en", "what", "entity"),  # "what did …" names no noun
     ("Which team won the final?", "en", "what", "org"),
     # a what-question whose noun is a quantity asks an amount, whoever's it is
     ("What were Vietnam's shrimp exports in the first two months?", "en", "how_many", ""),
@@ -460,3 +462,10 @@ def test_a_why_tells_a_cause_from_a_purpose_and_a_how_asks_neither():
     assert any(c.feats.get("purpose_match") == 1.0 for c in cands if c.kind == "reason")
     _, cands = reader.score(parse("Ban tổ chức xử lý ra sao?", []), [_one_passage(text)], None)
     assert cands and all(c.feats.get("q_manner") == 1.0 for c in cands)
+
+
+def test_a_rank_is_no_amount():
+    s = "Liên hoan phim Quy Nhơn lần thứ 3 thu hút 25.000 lượt người xem, đội xếp thứ 2 chung cuộc."
+    found = texts(s, sp.amounts(s, None))
+    assert not any(x.startswith(("3", "2 ")) for x in found)
+    assert any(x.startswith("25.000") for x in found)

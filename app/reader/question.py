@@ -311,7 +311,8 @@ def word_before_asking(f: str) -> str:
 def _asks_person(f: str, q: Question) -> bool:
     """A what/which question whose noun is a title or a person ("which deputy director is
     quoted", "thẩm phán nào chủ tọa"): it asks who."""
-    m = re.search(r"\b(?:which|what)\s+((?:[a-z'-]+\s+){0,2}[a-z'-]+)", f) if q.language == "en" else None
+    m = re.search(r"\b(?:which|what(?!\s+(?:is|was|are|were|did|does|do|has|have|had|will|would|can|could|should)\b))"
+                  r"\s+((?:[a-z'-]+\s+){0,2}[a-z'-]+)", f) if q.language == "en" else None
     asked = m.group(1) if m else " | ".join(q.head)
     return bool(titles_in(asked)) or bool(PERSON_HEAD.search(f))
 
@@ -387,7 +388,7 @@ def parse(text: str, history: list[dict] | None = None, periods: bool = True) ->
         q.range_end = "end" if RANGE_END.search(plain) else "start" if RANGE_START.search(plain) else ""
     if q.language == "vi":
         q.wh_before = word_before_asking(f)
-    if q.qtype == "what" and q.wants in ("", "entity") and _asks_person(f, q):
+    if q.qtype == "what" and q.wants in ("", "entity", "money") and _asks_person(f, q):
         q.qtype, q.wants = "who", ""
     q.plural = bool(PLURAL.search(f))
     q.place_head = bool(PLACE_HEAD.search(f))

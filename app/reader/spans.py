@@ -324,6 +324,8 @@ def amounts(sentence: str, tags=None) -> list[tuple[int, int]]:
             continue
         if out and out[-1][0] <= s < out[-1][1]:
             continue
+        if re.search(r"\bthứ\s*$", sentence[max(0, s - 5):s], re.I):
+            continue  # "lần thứ 3", "xếp thứ 2": a rank, not an amount
         if toks and not sentence[s].isdigit() and not any(a == s and tag == "M" for a, _, _, tag in toks):
             continue  # a number word the tagger does not read as a number ("năm thứ", "ba mẹ")
         ratio = RATIO.match(sentence, s)  # "48 trên 50 đại biểu": one amount, its unit after both

@@ -40,6 +40,9 @@ ROOT = Path(__file__).resolve().parents[1]
 # Measured with the fitted reader (app/reader/data/weights.json of this commit) and the judge that
 # reads what a reply says, not the sentences it quotes; each floor allows about one more miss than
 # that, each ceiling about one more wrong answer.
+# 2026-12-03, sixth session's refits (English typing by the earliest asking word, titles, periods'
+# ends, ranks): news 0.412 / wrong 0.035, news2 0.425 / lenient 0.850 / wrong 0.033, news3 0.540 /
+# 0.016, news4 0.450 / 0.017, news5 0.467 / 0; the five test splits 170 right -> 175, wrong 9 -> 9.
 # 2026-12-03, fourth refit (labels as the judge counts; sentences not cut at initials): news 0.400 /
 # wrong 0.035, news2 0.408 / lenient 0.842 / wrong 0.033, news3 0.524 / 0.016, news4 0.450 / 0.017, news5
 # 0.450 / 0; the five test splits 162 right -> 170, wrong 7 -> 9. news2's lenient floor 0.85 -> 0.83 (one
@@ -61,15 +64,15 @@ GOLD_FLOORS = {"accuracy": 0.70, "lenient_accuracy": 0.93, "sentence_hit": 0.89,
 GOLD_MAX_CONFIDENTLY_WRONG = 0.04
 GOLD_RETRIEVAL_FLOORS = {"article_hit@1": 0.96, "article_hit@5": 0.96, "passage_hit@1": 0.84,
                          "passage_hit@5": 0.92}
-NEWS_FLOORS = {"accuracy": 0.38, "lenient_accuracy": 0.80, "sentence_hit": 0.77, "unanswerable_refused": 0.9}
+NEWS_FLOORS = {"accuracy": 0.40, "lenient_accuracy": 0.80, "sentence_hit": 0.77, "unanswerable_refused": 0.9}
 NEWS_MAX_CONFIDENTLY_WRONG = 0.036
-NEWS2_FLOORS = {"accuracy": 0.39, "lenient_accuracy": 0.83, "sentence_hit": 0.83, "unanswerable_refused": 0.88}
+NEWS2_FLOORS = {"accuracy": 0.41, "lenient_accuracy": 0.83, "sentence_hit": 0.83, "unanswerable_refused": 0.88}
 NEWS2_MAX_CONFIDENTLY_WRONG = 0.034
-NEWS3_FLOORS = {"accuracy": 0.50, "lenient_accuracy": 0.81, "sentence_hit": 0.80, "unanswerable_refused": 0.9}
+NEWS3_FLOORS = {"accuracy": 0.52, "lenient_accuracy": 0.81, "sentence_hit": 0.80, "unanswerable_refused": 0.9}
 NEWS3_MAX_CONFIDENTLY_WRONG = 0.032
 NEWS4_FLOORS = {"accuracy": 0.43, "lenient_accuracy": 0.81, "sentence_hit": 0.79, "unanswerable_refused": 0.9}
 NEWS4_MAX_CONFIDENTLY_WRONG = 0.034
-NEWS5_FLOORS = {"accuracy": 0.43, "lenient_accuracy": 0.76, "sentence_hit": 0.74, "unanswerable_refused": 0.9}
+NEWS5_FLOORS = {"accuracy": 0.45, "lenient_accuracy": 0.76, "sentence_hit": 0.74, "unanswerable_refused": 0.9}
 NEWS5_MAX_CONFIDENTLY_WRONG = 0.017
 
 def _check(res: dict, floors: dict, max_wrong: float) -> dict:

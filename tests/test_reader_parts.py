@@ -169,6 +169,10 @@ def test_units_of_how_many_questions():
     assert parse("Bao nhiêu người bị thương?").units[0].split()[0] == "nguoi"
     assert "nguoi" in parse("How many people were injured?").units
     assert parse("Học phí là bao nhiêu một năm?").units == []  # a rate, not a unit
+    # the counted noun comes before the question's verb; the subject after it is none
+    assert parse("How much did the province spend on staff housing?").units == []
+    assert "tinh" not in parse("How much did the province spend on staff housing?").units
+    assert "phu nu" in parse("How many women does the province plan to screen?").units
 
 
 def test_function_words_are_judged_with_their_marks():

@@ -317,12 +317,19 @@ def _asks_person(f: str, q: Question) -> bool:
     return bool(titles_in(asked)) or bool(PERSON_HEAD.search(f))
 
 
+AUXILIARIES = frozenset("did does do is are was were will would has have had can could should must".split())
+
+
 def _units(f: str, lang: str) -> list[str]:
     """The folded unit or counted noun of a how-many question ("bao nhiêu người" -> nguoi)."""
     if lang == "en":
         m = re.search(r"\bhow (?:many|much)\s+((?:[a-z-]+\s+){0,2}[a-z-]+)", f) or re.search(
             r"\bwhat (?:is|was|are|were) the (?:number|total|amount) of\s+((?:[a-z-]+\s+){0,1}[a-z-]+)", f)
         words = m.group(1).split() if m else []
+        # "how much did the province spend", "how much profit did farmer X make": the counted noun
+        # comes before the question's verb, its subject after
+        aux = next((i for i, w in enumerate(words) if w in AUXILIARIES), len(words))
+        words = words[:aux]
         lex = units()
         out: list[str] = []
         for i in range(len(words), 0, -1):  # the longest known phrase ("years in prison")

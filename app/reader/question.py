@@ -58,12 +58,11 @@ TYPES = [
 ]
 # which end of a period is asked: "đến ngày nào" / "until when" (its end), "từ khi nào" / "when does it
 # start" (its start); the answer is the date after "đến" / "từ" (folded patterns)
-RANGE_END = re.compile(r"\b((den|toi|cho den) (khi nao|bao gio|ngay nao|luc nao|thang nao|nam nao|ngay may|"
-                       r"thoi diem nao)|"
-                       r"ket thuc|het han|until|till|through when|by when|end|ends|ended|finish|finishes|finished|"
-                       r"close|closes|closed|last until|deadline)\b")
-RANGE_START = re.compile(r"\b(tu (khi nao|bao gio|ngay nao|luc nao|thang nao|nam nao|ngay may|thoi diem nao)|bat dau|"
-                         r"start|starts|started|begin|begins|began|since when|from when|from what date|open|opens)\b")
+_WHEN_ASKED = r"(khi nao|bao gio|ngay nao|luc nao|thang nao|nam nao|ngay may|thoi diem nao)"
+RANGE_END = re.compile(rf"\b((den|toi|cho den) {_WHEN_ASKED}|ket thuc|het han|until|till|through when|by when|end|ends|"
+                       r"ended|finish|finishes|finished|close|closes|closed|last until|deadline)\b")
+RANGE_START = re.compile(rf"\b(tu {_WHEN_ASKED}|bat dau|start|starts|started|begin|begins|began|since when|from when|"
+                         r"from what date|open|opens)\b")
 # finer kinds of answer, read after the type (folded patterns)
 ORG_HEAD = re.compile(r"\b(which|what) (team|club|company|firm|organi[sz]ation|agency|ministry|department|"
                       r"hospital|school|university|bank|unit|court|party|side)\b|"

@@ -137,6 +137,20 @@ def test_a_do_that_names_who_acts_is_told_from_a_cause(reason, agent):
     ("Which stock rose against the market on 12 May?", "en", "what", "entity"),
     ("What is the five-year survival rate when the cancer is found early?", "en", "how_many", ""),
     ("What was the closing price of robusta coffee on the London exchange?", "en", "how_many", "money"),
+    # folded "tháng" is "thắng", "động" is "đồng", "đầu tiên" holds "tiền", "máy" is "mấy": the marks decide
+    ("Xuất khẩu gạo 2 tháng đầu năm đạt bao nhiêu?", "vi", "how_many", ""),
+    ("Đội chủ nhà thắng bao nhiêu bàn?", "vi", "how_many", "score"),
+    ("Trận động đất có độ lớn bao nhiêu?", "vi", "how_many", ""),
+    ("Tuyến xe buýt đầu tiên có bao nhiêu xe?", "vi", "how_many", ""),
+    ("Giá vé tham quan là bao nhiêu?", "vi", "how_many", "money"),
+    ("Có bao nhiêu mã giảm giá?", "vi", "how_many", ""),
+    ("Giá điện tăng bao nhiêu phần trăm?", "vi", "how_many", "percent"),
+    ("gia ve tham quan la bao nhieu", "vi", "how_many", "money"),
+    ("do sau chan tieu tran dong dat la bao nhieu", "vi", "how_many", ""),
+    # without marks "may" may be "máy" (a machine): another asking word decides
+    ("benh vien dua may xa tri vao su dung ngay nao", "vi", "when", "day"),
+    ("may bay ha canh o dau", "vi", "where", ""),
+    ("co may nguoi bi thuong", "vi", "how_many", ""),
 ])
 def test_question_types(text, language, qtype, wants):
     q = parse(text)

@@ -68,14 +68,20 @@ ORG_HEAD = re.compile(r"\b(which|what) (team|club|company|firm|organi[sz]ation|a
                       r"hospital|school|university|bank|unit|court|party|side)\b|"
                       r"\b(doi|clb|cau lac bo|cong ty|doanh nghiep|to chuc|co quan|don vi|benh vien|truong|"
                       r"ngan hang|toa an|bo|so|tap doan|hang) nao\b")
-SCORE = re.compile(r"\b(ty so|ti so|ket qua tran|what (was|is) the (final )?(score|result)|by what score|"
-                   r"thang .*bao nhieu|thua .*bao nhieu)\b")
+SCORE = re.compile(r"\b(ty so|ti so|ket qua tran|what (was|is) the (final )?(score|result)|by what score)\b")
+# "thắng/thua … bao nhiêu": read with its marks, as folded "thang" is also "tháng" (month)
+SCORE_MARKED = re.compile(r"(?<!chiến )\b(thắng|thua)\b.*\bbao nhiêu\b")
 DURATION = re.compile(r"\b(how long|bao lau|trong bao lau|bao nhieu (nam|thang|ngay|gio|phut|tuan|tieng)|"
                       r"(?<!luc )may (nam|thang|ngay|tuan|tieng))\b|\bkeo dai (bao nhieu|may) gio\b")
-MONEY = re.compile(r"\b(how much|tien|kinh phi|von|chi phi|gia tri|doanh thu|loi nhuan|cost|costs|price|worth|"
+MONEY = re.compile(r"\b(how much|kinh phi|chi phi|gia tri|doanh thu|loi nhuan|cost|costs|price|worth|"
                    r"revenue|profit|budget|fund|funds|funding|money|spend|spent|pay|paid|invest|invested|"
                    r"investment|fine|fined|fee|fees|fare|fares|salary|salaries|wage|wages|tuition|charge|charged|"
-                   r"dong|usd|vnd)\b")
+                   r"usd|vnd)\b")
+# Vietnamese money words whose folded forms are other words too ("động đất", "đầu tiên", "tham gia"):
+# with marks, as written; without, only where the folded form can hardly be another word
+MONEY_MARKED = re.compile(r"(?<!\w)(tiền|vốn|đồng|(?<!giảm )(?<!tăng )giá)(?!\w)")
+MONEY_PLAIN = re.compile(r"\b((?<!dau )tien|von|bao nhieu dong|(?<!giam )(?<!tang )gia (ban|ve|thue|tour|bao nhieu|la)|"
+                         r"tri gia (bao nhieu|la))\b")
 # "which airports", "sân bay nào", "ngành nào": a named thing, not a clause
 ENTITY = re.compile(r"\b(which|what) [a-z]+s?\b(?! (is|was|are|were|did|does|do|happened)\b)|\b[a-z]+ nao\b")
 MONEY_NOUN = re.compile(r"\b(revenue|profit|cost|price|budget|salary|fee|fare|tuition|doanh thu|loi nhuan|chi phi|"
@@ -241,6 +247,10 @@ def question_type(text: str, language: str = "vi") -> str:
     f = typing_text(text).strip()
     f = re.sub(r"\b(con .+ thi sao|what about .+)$", "", f).strip() or f
     found = [(m.start(), rank, name) for rank, (name, pat) in enumerate(TYPES) if (m := re.search(pat, f))]
+    if (not has_vietnamese_marks(text) and any(t[2] not in ("how_many", "yesno") for t in found)
+            and not re.search(TYPES[0][1], re.sub(r"\bmay\b", "", f))):
+        # unmarked "may" is as often "máy" (a machine: "may bay", "nha may") as "mấy": another asking word wins
+        found = [t for t in found if t[2] != "how_many"]
     if not found:
         return "what"
     if language == "en":
@@ -248,17 +258,18 @@ def question_type(text: str, language: str = "vi") -> str:
     return min(found, key=lambda t: t[1])[2]
 
 
-def _wants(f: str, qtype: str) -> str:
-    if SCORE.search(f):
+def _wants(f: str, qtype: str, text: str = "") -> str:
+    if SCORE.search(f) or SCORE_MARKED.search(text.lower()):
         return "score"
     if DURATION.search(f):
         return "duration"
-    if qtype == "how_many" and MONEY.search(f):
+    if re.search(r"\b(percentage|percent|what (share|proportion|fraction)|phan tram|ty le|ty trong|bao nhieu %)\b", f):
+        return "percent"
+    if qtype == "how_many" and (MONEY.search(f) or (MONEY_MARKED.search(text.lower()) if has_vietnamese_marks(text)
+                                                    else MONEY_PLAIN.search(f))):
         return "money"
     if qtype == "what" and MONEY_NOUN.search(f) and not NUMBER.search(f):
         return "money"  # "what was the revenue": an amount; "quỹ nào nhận 3 tỷ đồng" is not
-    if re.search(r"\b(percentage|percent|what (share|proportion|fraction)|phan tram|ty le|ty trong|bao nhieu %)\b", f):
-        return "percent"
     if ORG_HEAD.search(f):
         return "org"
     if PURPOSE.search(f):
@@ -374,7 +385,7 @@ def parse(text: str, history: list[dict] | None = None, periods: bool = True) ->
         answers = [h["content"] for h in (history or []) if h.get("role") == "assistant" and h.get("content")]
         _resolve(q, prev, answers[-1] if answers else "")
     f = typing_text(q.rewritten)
-    q.wants = _wants(f, q.qtype)
+    q.wants = _wants(f, q.qtype, q.rewritten)
     q.units = _units(f, q.language) if q.qtype == "how_many" else []
     if q.language == "en":
         # "France" is written "Pháp": a country is looked for in its Vietnamese forms

@@ -147,6 +147,8 @@ def test_a_do_that_names_who_acts_is_told_from_a_cause(reason, agent):
     ("Giá điện tăng bao nhiêu phần trăm?", "vi", "how_many", "percent"),
     ("gia ve tham quan la bao nhieu", "vi", "how_many", "money"),
     ("do sau chan tieu tran dong dat la bao nhieu", "vi", "how_many", ""),
+    ("Đồng Nai tuyển bao nhiêu giáo viên?", "vi", "how_many", ""),  # a place, not the currency
+    ("How many teachers is Đồng Nai short of?", "en", "how_many", ""),
     # without marks "may" may be "máy" (a machine): another asking word decides
     ("benh vien dua may xa tri vao su dung ngay nao", "vi", "when", "day"),
     ("may bay ha canh o dau", "vi", "where", ""),
@@ -474,6 +476,7 @@ def test_a_why_tells_a_cause_from_a_purpose_and_a_how_asks_neither():
     _, cands = reader.score(parse("Vì sao chung kết nhảy sào nam bị hoãn?", []), [_one_passage(text)], None)
     reasons = {c.text: c.feats for c in cands if c.kind == "reason"}
     assert reasons["để bảo đảm an toàn cho VĐV"]["purpose_cue"] == 1.0
+    assert "Do mưa lớn kéo dài" in reasons  # a fronted cue's reason ends at its comma
     assert reasons["để bảo đảm an toàn cho VĐV"]["purpose_match"] == 0.0
     assert all(f["purpose_cue"] == 0.0 for t, f in reasons.items() if t.startswith("Do"))
     _, cands = reader.score(parse("Ban tổ chức hoãn chung kết nhằm mục đích gì?", []), [_one_passage(text)], None)

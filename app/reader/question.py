@@ -79,7 +79,7 @@ MONEY = re.compile(r"\b(how much|kinh phi|chi phi|gia tri|doanh thu|loi nhuan|co
                    r"usd|vnd)\b")
 # Vietnamese money words whose folded forms are other words too ("động đất", "đầu tiên", "tham gia"):
 # with marks, as written; without, only where the folded form can hardly be another word
-MONEY_MARKED = re.compile(r"(?<!\w)(tiền|vốn|đồng|(?<!giảm )(?<!tăng )giá)(?!\w)")
+MONEY_MARKED = re.compile(r"(?<!\w)(tiền|vốn|đồng|(?<!giảm )(?<!tăng )giá|^Giá)(?!\w)")  # not "Đồng Nai"
 MONEY_PLAIN = re.compile(r"\b((?<!dau )tien|von|bao nhieu dong|(?<!giam )(?<!tang )gia (ban|ve|thue|tour|bao nhieu|la)|"
                          r"tri gia (bao nhieu|la))\b")
 # "which airports", "sân bay nào", "ngành nào": a named thing, not a clause
@@ -258,15 +258,15 @@ def question_type(text: str, language: str = "vi") -> str:
     return min(found, key=lambda t: t[1])[2]
 
 
-def _wants(f: str, qtype: str, text: str = "") -> str:
+def _wants(f: str, qtype: str, text: str = "", language: str = "vi") -> str:
     if SCORE.search(f) or SCORE_MARKED.search(text.lower()):
         return "score"
     if DURATION.search(f):
         return "duration"
     if re.search(r"\b(percentage|percent|what (share|proportion|fraction)|phan tram|ty le|ty trong|bao nhieu %)\b", f):
         return "percent"
-    if qtype == "how_many" and (MONEY.search(f) or (MONEY_MARKED.search(text.lower()) if has_vietnamese_marks(text)
-                                                    else MONEY_PLAIN.search(f))):
+    if qtype == "how_many" and (MONEY.search(f) or (language == "vi" and (
+            MONEY_MARKED.search(text) if has_vietnamese_marks(text) else MONEY_PLAIN.search(f)))):
         return "money"
     if qtype == "what" and MONEY_NOUN.search(f) and not NUMBER.search(f):
         return "money"  # "what was the revenue": an amount; "quỹ nào nhận 3 tỷ đồng" is not
@@ -385,7 +385,7 @@ def parse(text: str, history: list[dict] | None = None, periods: bool = True) ->
         answers = [h["content"] for h in (history or []) if h.get("role") == "assistant" and h.get("content")]
         _resolve(q, prev, answers[-1] if answers else "")
     f = typing_text(q.rewritten)
-    q.wants = _wants(f, q.qtype, q.rewritten)
+    q.wants = _wants(f, q.qtype, q.rewritten, q.language)
     q.units = _units(f, q.language) if q.qtype == "how_many" else []
     if q.language == "en":
         # "France" is written "Pháp": a country is looked for in its Vietnamese forms

@@ -476,7 +476,6 @@ def test_a_why_tells_a_cause_from_a_purpose_and_a_how_asks_neither():
     _, cands = reader.score(parse("Vì sao chung kết nhảy sào nam bị hoãn?", []), [_one_passage(text)], None)
     reasons = {c.text: c.feats for c in cands if c.kind == "reason"}
     assert reasons["để bảo đảm an toàn cho VĐV"]["purpose_cue"] == 1.0
-    assert "Do mưa lớn kéo dài" in reasons  # a fronted cue's reason ends at its comma
     assert reasons["để bảo đảm an toàn cho VĐV"]["purpose_match"] == 0.0
     assert all(f["purpose_cue"] == 0.0 for t, f in reasons.items() if t.startswith("Do"))
     _, cands = reader.score(parse("Ban tổ chức hoãn chung kết nhằm mục đích gì?", []), [_one_passage(text)], None)
@@ -491,15 +490,3 @@ def test_a_rank_is_no_amount():
     assert not any(x.startswith(("3", "2 ")) for x in found)
     assert any(x.startswith("25.000") for x in found)
 
-
-def test_a_person_holding_one_of_two_asked_titles_holds_a_title():
-    from app.reader import Reader
-
-    reader = Reader()
-    text = ("Theo ông Trần Văn Minh, Tổng Giám đốc Công ty Sao Mai, dự án có 900 căn hộ; "
-            "bà Lê Thị Hoa, Phó Tổng Giám đốc công ty, phụ trách bán hàng.")
-    q = parse("Ai là Tổng Giám đốc Công ty Sao Mai, chủ đầu tư dự án?", [])
-    _, cands = reader.score(q, [_one_passage(text)], None)
-    people = {c.text: c.feats for c in cands if c.kind == "person"}
-    assert people["Trần Văn Minh"]["title_miss"] == 0.0 and 0 < people["Trần Văn Minh"]["title_held"] < 1
-    assert people["Lê Thị Hoa"]["title_miss"] == 1.0  # a deputy's title, and no deputy asked

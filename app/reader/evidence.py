@@ -296,13 +296,11 @@ class Evidence:
                     f["role_match"] = _role_match(text, span, role)
                 if kind == "person" and asked_titles:
                     # "Bí thư Tỉnh ủy X là ai?": the person's own titles (back to the previous name)
-                    # must hold the asked ones, and not as a deputy's unless a deputy is asked for; of
-                    # several ("Tổng Giám đốc Công ty X, chủ đầu tư dự án"), the share held
-                    segs = [seg for seg in _titles(text, span, [x.span for x in found_people])
-                            if not seg.startswith("pho ") or deputy_asked]
-                    held = [t for t in asked_titles if any(f" {t} " in f" {seg} " for seg in segs)]
-                    f["title_held"] = len(held) / len(asked_titles)
-                    f["title_miss"] = 0.0 if held else 1.0
+                    # must hold the asked one, and not as a deputy's unless a deputy is asked for
+                    segs = _titles(text, span, [x.span for x in found_people])
+                    held = [seg for seg in segs if all(f" {t} " in f" {seg} " for t in asked_titles)]
+                    f["title_held"] = 1.0 if any(not seg.startswith("pho ") or deputy_asked for seg in held) else 0.0
+                    f["title_miss"] = 1.0 - f["title_held"]
                 if kind == "person":
                     f["deputy_miss"] = 1.0 if title_asked and _deputy(text, span) and not deputy_asked else 0.0
                 if kind == "date":

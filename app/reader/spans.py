@@ -460,12 +460,6 @@ def reasons(sentence: str) -> list[tuple[int, int]]:
         b = m.end() + (end.start() if end else len(sentence) - m.end())
         if b - m.start() > len(m.group()) + 3:
             out.append((m.start(), b))
-        # a fronted cue ("Do mưa lớn kéo dài, Ban tổ chức phải hoãn …", "Because of the storm, …")
-        # gives its reason up to the comma; what follows is what happened because of it
-        comma = sentence.find(", ", m.end(), b)
-        if comma > m.end() + 3 and not re.search(r"[\w)]", sentence[max((x.end() for x in re.finditer(
-                r"[;:]", sentence[:m.start()])), default=0):m.start()]):
-            out.append((m.start(), comma))
     return out
 
 

@@ -34,13 +34,20 @@ def provinces() -> list[tuple[str, list[str]]]:
     return out
 
 
-@lru_cache(maxsize=1)
+@lru_cache(maxsize=2)
 def _province_patterns(folded: bool) -> list[tuple[str, re.Pattern]]:
     pats = []
     for name, forms in provinces():
         alts = sorted({fold(f) if folded else f for f in forms}, key=len, reverse=True)
         pats.append((name, re.compile(r"(?<!\w)(" + "|".join(map(re.escape, alts)) + r")(?!\w)")))
     return pats
+
+
+@lru_cache(maxsize=2)
+def _any_province(folded: bool) -> re.Pattern:
+    """Any province's form (one pattern): most texts name none, and are done with in one search."""
+    forms = {fold(f) if folded else f for _, fs in provinces() for f in fs}
+    return re.compile(r"(?<!\w)(" + "|".join(map(re.escape, sorted(forms, key=len, reverse=True))) + r")(?!\w)")
 
 
 def find_provinces(text: str, folded: bool = False) -> list[str]:
@@ -50,6 +57,8 @@ def find_provinces(text: str, folded: bool = False) -> list[str]:
     ``folded=True`` matches diacritic-free text such as a question typed without accents.
     """
     text = fold(text) if folded else nfc(text)
+    if not _any_province(folded).search(text):
+        return []
     found = []
     for name, pat in _province_patterns(folded):
         m = pat.search(text)

@@ -54,10 +54,17 @@ class Sentence:
     prob: float = 0.0
     logit: float = 0.0
     order: float = 0.0  # the question's sentences are read best first by this (``ReaderModel.order``)
+    found: dict[str, list[tuple[int, int]]] = field(default_factory=dict, repr=False)  # spans by kind, once
 
     @property
     def text(self) -> str:
         return self.hit.text[self.span[0]:self.span[1]]
+
+    def spans(self, kind: str) -> list[tuple[int, int]]:
+        """The sentence's spans of ``kind`` (found once: sentence features and candidates both ask)."""
+        if kind not in self.found:
+            self.found[kind] = _find(kind, self.text, self.tags)
+        return self.found[kind]
 
 
 @dataclass
@@ -163,7 +170,7 @@ class Evidence:
             f["rank"] = 1.0 / (s.rank + 1)
             f["first"] = 1.0 if s.index == 0 and s.hit.start == 0 else 0.0
             f["event_date"] = 1.0 if q.event and _states_event_date(s.hit, s.text) else 0.0
-            f["has_kind"] = 1.0 if kinds and any(_find(kind, s.text, s.tags) for kind in kinds[:1]) else 0.0
+            f["has_kind"] = 1.0 if kinds and any(s.spans(kind) for kind in kinds[:1]) else 0.0
             f["has_unit"] = 1.0 if q.units and any(_unit_ok(s.text, x, q) for x in sp.amounts(s.text)) else 0.0
             f["length"] = math.log(1 + len(syl))
             f["en"] = en
@@ -215,7 +222,7 @@ class Evidence:
             ends = [m.start() for m in _CLAUSE_END.finditer(text)]  # where clauses end
             found: list[tuple[tuple[int, int], str]] = []
             for k, kind in enumerate(kinds):
-                for span in _find(kind, text, s.tags):
+                for span in s.spans(kind):
                     if not any(span == x for x, _ in found):
                         found.append((span, kind))
             by_kind: dict[str, int] = {}

@@ -116,6 +116,12 @@ def countries() -> frozenset[str]:
     return frozenset(ln.strip() for ln in lines if ln.strip() and not ln.startswith("#"))
 
 
+@lru_cache(maxsize=1)
+def _countries_pattern() -> re.Pattern:
+    """Any country's name as a whole word (one pattern: the longest name first where two start alike)."""
+    return re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, sorted(countries(), key=len, reverse=True))) + r")(?!\w)")
+
+
 def _is_person(name: str) -> bool:
     parts = name.split()
     return 2 <= len(parts) <= 5 and parts[0] in surnames() and all(p[:1].isupper() for p in parts) and not (
@@ -391,10 +397,9 @@ def _places(sentence: str) -> list[tuple[int, int]]:
     for a, b, _ in provinces_in(sentence):
         if not any(x <= a < y for x, y in out):
             out.append((a, b))
-    for name in countries():
-        for m in re.finditer(rf"(?<!\w){re.escape(name)}(?!\w)", sentence):
-            if not any(x <= m.start() < y for x, y in out):
-                out.append(m.span())
+    for m in _countries_pattern().finditer(sentence):
+        if not any(x <= m.start() < y for x, y in out):
+            out.append(m.span())
     return sorted(out)
 
 

@@ -35,19 +35,13 @@ def provinces() -> list[tuple[str, list[str]]]:
 
 
 @lru_cache(maxsize=2)
-def _province_patterns(folded: bool) -> list[tuple[str, re.Pattern]]:
+def _province_patterns(folded: bool) -> list[tuple[str, tuple[str, ...], re.Pattern]]:
+    """Each province's name, its forms, and a pattern finding any of them as whole words."""
     pats = []
     for name, forms in provinces():
         alts = sorted({fold(f) if folded else f for f in forms}, key=len, reverse=True)
-        pats.append((name, re.compile(r"(?<!\w)(" + "|".join(map(re.escape, alts)) + r")(?!\w)")))
+        pats.append((name, tuple(alts), re.compile(r"(?<!\w)(" + "|".join(map(re.escape, alts)) + r")(?!\w)")))
     return pats
-
-
-@lru_cache(maxsize=2)
-def _any_province(folded: bool) -> re.Pattern:
-    """Any province's form (one pattern): most texts name none, and are done with in one search."""
-    forms = {fold(f) if folded else f for _, fs in provinces() for f in fs}
-    return re.compile(r"(?<!\w)(" + "|".join(map(re.escape, sorted(forms, key=len, reverse=True))) + r")(?!\w)")
 
 
 def find_provinces(text: str, folded: bool = False) -> list[str]:
@@ -57,12 +51,10 @@ def find_provinces(text: str, folded: bool = False) -> list[str]:
     ``folded=True`` matches diacritic-free text such as a question typed without accents.
     """
     text = fold(text) if folded else nfc(text)
-    if not _any_province(folded).search(text):
-        return []
     found = []
-    for name, pat in _province_patterns(folded):
-        m = pat.search(text)
-        if m:
+    for name, forms, pat in _province_patterns(folded):
+        # a form written inside the text at all (a quick test) before the whole-word search
+        if any(f in text for f in forms) and (m := pat.search(text)):
             found.append((m.start(), name))
     return [name for _, name in sorted(found)]
 

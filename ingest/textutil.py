@@ -26,12 +26,24 @@ def _fold_char(ch: str) -> str:
     return base.lower() if len(base.lower()) == 1 else ch.lower()
 
 
+class _FoldTable(dict):
+    """``str.translate`` table filled as characters are first met: each maps to its folded form."""
+
+    def __missing__(self, code: int) -> str:
+        ch = chr(code)
+        self[code] = out = ch.lower() if ch.isascii() else _fold_char(ch)
+        return out
+
+
+_FOLD = _FoldTable()
+
+
 def fold(text: str) -> str:
     """Lower-case, diacritics removed, same length as ``nfc(text)``."""
     text = nfc(text)
     if text.isascii():
         return text.lower()
-    return "".join(_fold_char(c) if not c.isascii() else c.lower() for c in text)
+    return text.translate(_FOLD)
 
 
 def words(text: str) -> list[str]:

@@ -81,11 +81,14 @@ ORG_FORMS = ("cổ phần", "tnhh", "cp", "trách nhiệm hữu hạn", "một t
 ORG_FORM_WORDS = frozenset(w for f in ORG_FORMS for w in f.split())
 
 
+@lru_cache(maxsize=16)
+def _nouns_pattern(nouns: tuple[str, ...]) -> re.Pattern:
+    return re.compile(r"(?<!\w)(" + "|".join(re.escape(n) for n in sorted(nouns, key=len, reverse=True)) + r")(?!\w)")
+
+
 def _noun_at(sentence: str, nouns: tuple[str, ...]) -> list[tuple[int, int]]:
     """Where the generic nouns stand in the sentence (whole words, any case)."""
-    low = sentence.lower()
-    pat = r"(?<!\w)(" + "|".join(re.escape(n) for n in sorted(nouns, key=len, reverse=True)) + r")(?!\w)"
-    return [m.span() for m in re.finditer(pat, low)]
+    return [m.span() for m in _nouns_pattern(nouns).finditer(sentence.lower())]
 
 
 def _name_after(sentence: str, at: int, stop: list[tuple[int, int]], digits: bool = True,
@@ -122,6 +125,7 @@ def _countries_pattern() -> re.Pattern:
     return re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, sorted(countries(), key=len, reverse=True))) + r")(?!\w)")
 
 
+@lru_cache(maxsize=8192)
 def _is_person(name: str) -> bool:
     parts = name.split()
     return 2 <= len(parts) <= 5 and parts[0] in surnames() and all(p[:1].isupper() for p in parts) and not (

@@ -59,8 +59,8 @@ TYPES = [
 # which end of a period is asked: "đến ngày nào" / "until when" (its end), "từ khi nào" / "when does it
 # start" (its start); the answer is the date after "đến" / "từ" (folded patterns)
 _WHEN_ASKED = r"(khi nao|bao gio|ngay nao|luc nao|thang nao|nam nao|ngay may|thoi diem nao)"
-RANGE_END = re.compile(rf"\b((den|toi|cho den)( het)? {_WHEN_ASKED}|ket thuc|het han|until|till|through when|by when|end|ends|"
-                       r"ended|finish|finishes|finished|close|closes|closed|last until|deadline)\b")
+RANGE_END = re.compile(rf"\b((den|toi|cho den)( het)? {_WHEN_ASKED}|ket thuc|het han|until|till|through when|"
+                       r"by when|end|ends|ended|finish|finishes|finished|close|closes|closed|last until|deadline)\b")
 RANGE_START = re.compile(rf"\b(tu {_WHEN_ASKED}|bat dau|start|starts|started|begin|begins|began|since when|from when|"
                          r"from what date|open|opens)\b")
 # finer kinds of answer, read after the type (folded patterns)

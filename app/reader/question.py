@@ -83,7 +83,8 @@ MONEY_MARKED = re.compile(r"(?<!\w)(tiền|vốn|đồng|(?<!giảm )(?<!tăng )
 MONEY_PLAIN = re.compile(r"\b((?<!dau )tien|von|bao nhieu dong|(?<!giam )(?<!tang )gia (ban|ve|thue|tour|bao nhieu|la)|"
                          r"tri gia (bao nhieu|la))\b")
 # "which airports", "sân bay nào", "ngành nào": a named thing, not a clause
-ENTITY = re.compile(r"\b(which|what) [a-z]+s?\b(?! (is|was|are|were|did|does|do|happened)\b)|\b[a-z]+ nao\b")
+ENTITY = re.compile(r"\b(which|what) (?!(is|was|are|were|did|does|do|has|have|had|will|would|can|could|should|"
+                    r"happened)\b)[a-z]+s?\b(?! (is|was|are|were|did|does|do|happened)\b)|\b[a-z]+ nao\b")
 MONEY_NOUN = re.compile(r"\b(revenue|profit|cost|price|budget|salary|fee|fare|tuition|doanh thu|loi nhuan|chi phi|"
                         r"gia ve|gia ban|"
                         r"kinh phi|ngan sach|muc luong|von dau tu|tong von)\b")

@@ -155,6 +155,9 @@ def test_a_do_that_names_who_acts_is_told_from_a_cause(reason, agent):
     ("benh vien dua may xa tri vao su dung ngay nao", "vi", "when", "day"),
     ("may bay ha canh o dau", "vi", "where", ""),
     ("co may nguoi bi thuong", "vi", "how_many", ""),
+    ("Lá làm nón được lấy từ đâu?", "vi", "where", ""),
+    ("tu dau nam den nay xay ra bao nhieu vu chay", "vi", "how_many", ""),  # "từ đầu năm", not "từ đâu"
+    ("Thí sinh phải xác nhận nhập học trước thời hạn nào?", "vi", "when", ""),
 ])
 def test_question_types(text, language, qtype, wants):
     q = parse(text)

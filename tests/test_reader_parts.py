@@ -117,6 +117,8 @@ def test_a_do_that_names_who_acts_is_told_from_a_cause(reason, agent):
     ("Why did the fire spread so fast?", "en", "why", ""),
     ("Bến phà dừng hoạt động từ ngày nào?", "vi", "when", "day"),
     ("How much is the entrance fee?", "en", "how_many", "money"),
+    ("How much rice did the country export?", "en", "how_many", ""),  # an amount of rice, not money
+    ("How much counterpart capital did the province set aside?", "en", "how_many", "money"),
     ("What share of the liver was taken?", "en", "what", "percent"),
     # a which/what question whose noun is a title or a person asks who
     ("Which deputy director of the weather agency spoke to reporters?", "en", "who", ""),

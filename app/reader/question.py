@@ -78,7 +78,11 @@ DURATION = re.compile(r"\b(how long|bao lau|trong bao lau|bao nhieu (nam|thang|n
 MONEY = re.compile(r"\b(how much|kinh phi|chi phi|gia tri|doanh thu|loi nhuan|cost|costs|price|worth|"
                    r"revenue|profit|budget|fund|funds|funding|money|spend|spent|pay|paid|invest|invested|"
                    r"investment|fine|fined|fee|fees|fare|fares|salary|salaries|wage|wages|tuition|charge|charged|"
-                   r"usd|vnd)\b")
+                   r"capital|earn|earned|earnings|income|bonus|bonuses|prize|loan|loans|debt|debts|tax|taxes|"
+                   r"donate|donated|usd|vnd)\b")
+# "how much rice", "how much power capacity": an amount of that noun; "how much did / is / more" asks money
+HOW_MUCH_NOUN = re.compile(r"\bhow much (?!(is|was|are|were|did|does|do|will|would|has|have|had|can|could|should|"
+                           r"more|less|of|in|on|for|to|money|cash|funding|capital)\b)[a-z]+")
 # Vietnamese money words whose folded forms are other words too ("động đất", "đầu tiên", "tham gia"):
 # with marks, as written; without, only where the folded form can hardly be another word
 MONEY_MARKED = re.compile(r"(?<!\w)(tiền|vốn|đồng|(?<!giảm )(?<!tăng )giá|^Giá)(?!\w)")  # not "Đồng Nai"
@@ -268,6 +272,8 @@ def _wants(f: str, qtype: str, text: str = "", language: str = "vi") -> str:
         return "duration"
     if re.search(r"\b(percentage|percent|what (share|proportion|fraction)|phan tram|ty le|ty trong|bao nhieu %)\b", f):
         return "percent"
+    if language == "en" and HOW_MUCH_NOUN.search(f):
+        f = f.replace("how much", "how many")  # "how much rice / power": a quantity, money if a money word says so
     if qtype == "how_many" and (MONEY.search(f) or (language == "vi" and (
             MONEY_MARKED.search(text) if has_vietnamese_marks(text) else MONEY_PLAIN.search(f)))):
         return "money"

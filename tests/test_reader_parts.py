@@ -497,3 +497,12 @@ def test_a_rank_is_no_amount():
     assert not any(x.startswith(("3", "2 ")) for x in found)
     assert any(x.startswith("25.000") for x in found)
 
+
+
+def test_a_currency_code_in_capitals_is_still_the_unit():
+    from underthesea import pos_tag
+
+    s = "Xuất khẩu tôm 2 tháng đầu năm đạt 612 triệu USD, còn cà phê mang về 1,3 tỷ USD."
+    for tags in (None, pos_tag(s)):
+        found = texts(s, sp.amounts(s, tags))
+        assert "612 triệu USD" in found and "1,3 tỷ USD" in found, found

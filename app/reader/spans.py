@@ -318,6 +318,7 @@ def _tokens(sentence: str, tags) -> list[tuple[int, int, str, str]]:
 
 
 UNIT_TAGS = ("N", "Nu", "Nc", "M")
+CURRENCY_CODES = ("USD", "VND", "EUR", "JPY", "CNY", "GBP", "KRW")  # written in capitals, still the unit
 RATIO = re.compile(r"\d+(?:[.,]\d+)*\s*(?:trên|/)\s*\d+(?:[.,]\d+)*")  # "48 trên 50 đại biểu", "48/50"
 
 
@@ -350,7 +351,8 @@ def amounts(sentence: str, tags=None) -> list[tuple[int, int]]:
             for a, b, word, tag in toks:
                 if a < end:
                     continue
-                if a - end > 1 or tag not in UNIT_TAGS or word[:1].isupper() or syl >= 3:
+                if a - end > 1 or (tag not in UNIT_TAGS and word not in CURRENCY_CODES) or syl >= 3 or (
+                        word[:1].isupper() and word not in CURRENCY_CODES):
                     break
                 syl += len(word.split())
                 end = b
@@ -358,7 +360,7 @@ def amounts(sentence: str, tags=None) -> list[tuple[int, int]]:
             for i, w in enumerate(re.finditer(r"\S+", m.group())):
                 if i == 0 or s + w.start() < bare:
                     continue
-                if w.group()[:1].isupper() and w.group() not in ("USD", "VND", "EUR"):
+                if w.group()[:1].isupper() and w.group() not in CURRENCY_CODES:
                     break
                 if fold(w.group()) in ("theo", "tren", "qua", "nhu", "cung", "neu", "khi", "sau", "truoc"):
                     break

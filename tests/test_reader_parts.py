@@ -506,3 +506,25 @@ def test_a_currency_code_in_capitals_is_still_the_unit():
     for tags in (None, pos_tag(s)):
         found = texts(s, sp.amounts(s, tags))
         assert "612 triệu USD" in found and "1,3 tỷ USD" in found, found
+
+
+def test_words_the_tagger_rewrites_are_still_found_where_the_sentence_writes_them():
+    """The tagger writes "Khánh Hoà" as "Khánh Hòa" (old and new tone placement): its words are
+    located by their folded forms, not matched at the next "Khánh Hòa" further on (which lost
+    every word between, and "30 tỷ đồng" its unit)."""
+    from underthesea import pos_tag
+
+    s = "Tỉnh Khánh Hoà hỗ trợ nhà văn hoá 30 tỷ đồng; tỉnh Khánh Hòa còn chi 7 tỷ đồng."
+    tags = pos_tag(s)
+    toks = sp._tokens(s, tags)
+    assert [w for _, _, w, _ in toks][:2] == ["Tỉnh", "Khánh Hoà"]
+    assert all(s[a:b] == w for a, b, w, _ in toks)
+    assert "30 tỷ đồng" in texts(s, sp.amounts(s, tags))
+
+
+def test_a_word_the_tagger_reads_as_no_unit_is_one_only_if_the_units_lexicon_knows_it():
+    from underthesea import pos_tag
+
+    s = "Festival Huế 2025 diễn ra từ ngày 10-6, có 382 mã giảm điểm."
+    found = texts(s, sp.amounts(s, pos_tag(s)))
+    assert "2025 diễn ra" not in found and "382 mã" in found, found

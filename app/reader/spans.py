@@ -173,12 +173,7 @@ def people(sentence: str, tags: list | None) -> list[tuple[int, int]]:
     """Spans of Vietnamese person names, in order."""
     spans: list[tuple[int, int]] = []
     if tags:  # the tagger, then capitalised runs for what it missed
-        cursor = 0
-        for word, tag in tags:
-            at = sentence.find(word, cursor)
-            if at < 0:
-                continue
-            cursor = at + len(word)
+        for at, _, word, tag in _tokens(sentence, tags):
             if tag == "Np" and _is_person(word):
                 spans.append((at, at + len(word)))
             elif tag == "Np" and len(word.split()) > 3:
@@ -306,15 +301,29 @@ def scores(sentence: str) -> list[tuple[int, int]]:
 
 
 def _tokens(sentence: str, tags) -> list[tuple[int, int, str, str]]:
-    """(start, end, word, tag) of each tagged word, located in the sentence."""
+    """(start, end, word as the sentence writes it, tag) of each tagged word, located in the
+    sentence. The tagger rewrites some words (old and new tone placement: "hoá" -> "hóa",
+    "thuỷ" -> "thủy"): they are found by their folded forms; a word not found close to where the last
+    one ended is skipped, rather than matched further on (which would lose every word between)."""
     out, cursor = [], 0
+    folded = fold(sentence)
+    aligned = len(folded) == len(sentence)  # fold keeps NFC text's length: offsets carry over
     for word, tag in tags or []:
-        at = sentence.find(word, cursor)
-        if at < 0:
+        at = folded.find(fold(word), cursor) if aligned else sentence.find(word, cursor)
+        if at < 0 or len(sentence[cursor:at].strip()) > 40:
             continue
-        cursor = at + len(word)
-        out.append((at, cursor, word, tag))
+        end = at + (len(fold(word)) if aligned else len(word))
+        out.append((at, end, sentence[at:end], tag))
+        cursor = end
     return out
+
+
+@lru_cache(maxsize=1)
+def _unit_heads() -> frozenset[str]:
+    """The first syllables of the units lexicon's Vietnamese forms ("giay", "ma", "nguoi", …)."""
+    from app.reader.words import units
+
+    return frozenset(form.split()[0] for forms in units().values() for form in forms if form.split())
 
 
 UNIT_TAGS = ("N", "Nu", "Nc", "M")
@@ -364,6 +373,8 @@ def amounts(sentence: str, tags=None) -> list[tuple[int, int]]:
                     break
                 if fold(w.group()) in ("theo", "tren", "qua", "nhu", "cung", "neu", "khi", "sau", "truoc"):
                     break
+                if toks and (end > bare or fold(w.group().strip(",.;:")) not in _unit_heads()):
+                    break  # the tagger read no unit here: only a word the units lexicon knows ("382 mã")
                 end = s + w.end()
         out.append((s, end))
     return [(a, a + len(sentence[a:b].rstrip())) for a, b in out]
@@ -492,12 +503,8 @@ def phrases(sentence: str, tags: list | None) -> list[tuple[int, int]]:
     """Noun phrases from the POS tags: runs of nouns, numbers and adjectives (what-answers)."""
     if not tags:
         return clauses(sentence)
-    out, cursor, cur = [], 0, None
-    for word, tag in tags:
-        at = sentence.find(word, cursor)
-        if at < 0:
-            continue
-        cursor = at + len(word)
+    out, cur = [], None
+    for at, cursor, word, tag in _tokens(sentence, tags):
         if tag in ("N", "Np", "Nc", "Nu", "Ny", "Nb", "M", "A", "L") or (cur and tag == "E" and word == "của"):
             cur = (cur[0], cursor) if cur else (at, cursor)
         else:

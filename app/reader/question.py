@@ -43,11 +43,9 @@ TYPES = [
                  r"earnings|spending|investment|capital|wages?|pension|funding|compensation|prize|bonus|tuition|"
                  r"distance|weight|volume|age)|what percentage|ty so)\b"),
     ("when", r"\b(khi nao|ngay nao|ngay may|bao gio|luc nao|luc may gio|may gio|nam nao|thang nao|thang may|"
-             r"thoi gian nao|thoi diem nao|thoi han nao|han chot|hom nao|when|what date|which date|what day|which day|"
-             r"what year|which year|"
+             r"thoi gian nao|thoi diem nao|hom nao|when|what date|which date|what day|which day|what year|which year|"
              r"what month|which month|what time|what century|which century)\b"),
-    ("where", r"\b(o dau|tai dau|tu dau(?! (nam|thang|tuan|quy|mua|vu|ky|gio|ngay)\b)|noi nao|dia diem nao|"
-              r"(tinh|huyen|xa|quan|phuong|thanh pho|quoc gia|nuoc|vung|khu vuc|"
+    ("where", r"\b(o dau|tai dau|noi nao|dia diem nao|(tinh|huyen|xa|quan|phuong|thanh pho|quoc gia|nuoc|vung|khu vuc|"
               r"dia ban|dia phuong) nao|"
               r"where|what place|which place|which venue|which country|which city|what country|what city|"
               r"which province|what province|which district)\b"),
@@ -61,8 +59,8 @@ TYPES = [
 # which end of a period is asked: "đến ngày nào" / "until when" (its end), "từ khi nào" / "when does it
 # start" (its start); the answer is the date after "đến" / "từ" (folded patterns)
 _WHEN_ASKED = r"(khi nao|bao gio|ngay nao|luc nao|thang nao|nam nao|ngay may|thoi diem nao)"
-RANGE_END = re.compile(rf"\b((den|toi|cho den)( het)? {_WHEN_ASKED}|ket thuc|het han|until|till|through when|"
-                       r"by when|end|ends|ended|finish|finishes|finished|close|closes|closed|last until|deadline)\b")
+RANGE_END = re.compile(rf"\b((den|toi|cho den) {_WHEN_ASKED}|ket thuc|het han|until|till|through when|by when|end|ends|"
+                       r"ended|finish|finishes|finished|close|closes|closed|last until|deadline)\b")
 RANGE_START = re.compile(rf"\b(tu {_WHEN_ASKED}|bat dau|start|starts|started|begin|begins|began|since when|from when|"
                          r"from what date|open|opens)\b")
 # finer kinds of answer, read after the type (folded patterns)
@@ -70,27 +68,16 @@ ORG_HEAD = re.compile(r"\b(which|what) (team|club|company|firm|organi[sz]ation|a
                       r"hospital|school|university|bank|unit|court|party|side)\b|"
                       r"\b(doi|clb|cau lac bo|cong ty|doanh nghiep|to chuc|co quan|don vi|benh vien|truong|"
                       r"ngan hang|toa an|bo|so|tap doan|hang) nao\b")
-SCORE = re.compile(r"\b(ty so|ti so|ket qua tran|what (was|is) the (final )?(score|result)|by what score)\b")
-# "thắng/thua … bao nhiêu": read with its marks, as folded "thang" is also "tháng" (month)
-SCORE_MARKED = re.compile(r"(?<!chiến )\b(thắng|thua)\b.*\bbao nhiêu\b")
+SCORE = re.compile(r"\b(ty so|ti so|ket qua tran|what (was|is) the (final )?(score|result)|by what score|"
+                   r"thang .*bao nhieu|thua .*bao nhieu)\b")
 DURATION = re.compile(r"\b(how long|bao lau|trong bao lau|bao nhieu (nam|thang|ngay|gio|phut|tuan|tieng)|"
                       r"(?<!luc )may (nam|thang|ngay|tuan|tieng))\b|\bkeo dai (bao nhieu|may) gio\b")
-MONEY = re.compile(r"\b(how much|kinh phi|chi phi|gia tri|doanh thu|loi nhuan|cost|costs|price|worth|"
+MONEY = re.compile(r"\b(how much|tien|kinh phi|von|chi phi|gia tri|doanh thu|loi nhuan|cost|costs|price|worth|"
                    r"revenue|profit|budget|fund|funds|funding|money|spend|spent|pay|paid|invest|invested|"
                    r"investment|fine|fined|fee|fees|fare|fares|salary|salaries|wage|wages|tuition|charge|charged|"
-                   r"capital|earn|earned|earnings|income|bonus|bonuses|prize|loan|loans|debt|debts|tax|taxes|"
-                   r"donate|donated|usd|vnd)\b")
-# "how much rice", "how much power capacity": an amount of that noun; "how much did / is / more" asks money
-HOW_MUCH_NOUN = re.compile(r"\bhow much (?!(is|was|are|were|did|does|do|will|would|has|have|had|can|could|should|"
-                           r"more|less|of|in|on|for|to|money|cash|funding|capital)\b)[a-z]+")
-# Vietnamese money words whose folded forms are other words too ("động đất", "đầu tiên", "tham gia"):
-# with marks, as written; without, only where the folded form can hardly be another word
-MONEY_MARKED = re.compile(r"(?<!\w)(tiền|vốn|đồng|(?<!giảm )(?<!tăng )giá|^Giá)(?!\w)")  # not "Đồng Nai"
-MONEY_PLAIN = re.compile(r"\b((?<!dau )tien|von|bao nhieu dong|(?<!giam )(?<!tang )gia (ban|ve|thue|tour|bao nhieu|la)|"
-                         r"tri gia (bao nhieu|la))\b")
+                   r"dong|usd|vnd)\b")
 # "which airports", "sân bay nào", "ngành nào": a named thing, not a clause
-ENTITY = re.compile(r"\b(which|what) (?!(is|was|are|were|did|does|do|has|have|had|will|would|can|could|should|"
-                    r"happened)\b)[a-z]+s?\b(?! (is|was|are|were|did|does|do|happened)\b)|\b[a-z]+ nao\b")
+ENTITY = re.compile(r"\b(which|what) [a-z]+s?\b(?! (is|was|are|were|did|does|do|happened)\b)|\b[a-z]+ nao\b")
 MONEY_NOUN = re.compile(r"\b(revenue|profit|cost|price|budget|salary|fee|fare|tuition|doanh thu|loi nhuan|chi phi|"
                         r"gia ve|gia ban|"
                         r"kinh phi|ngan sach|muc luong|von dau tu|tong von)\b")
@@ -254,10 +241,6 @@ def question_type(text: str, language: str = "vi") -> str:
     f = typing_text(text).strip()
     f = re.sub(r"\b(con .+ thi sao|what about .+)$", "", f).strip() or f
     found = [(m.start(), rank, name) for rank, (name, pat) in enumerate(TYPES) if (m := re.search(pat, f))]
-    if (not has_vietnamese_marks(text) and any(t[2] not in ("how_many", "yesno") for t in found)
-            and not re.search(TYPES[0][1], re.sub(r"\bmay\b", "", f))):
-        # unmarked "may" is as often "máy" (a machine: "may bay", "nha may") as "mấy": another asking word wins
-        found = [t for t in found if t[2] != "how_many"]
     if not found:
         return "what"
     if language == "en":
@@ -265,20 +248,17 @@ def question_type(text: str, language: str = "vi") -> str:
     return min(found, key=lambda t: t[1])[2]
 
 
-def _wants(f: str, qtype: str, text: str = "", language: str = "vi") -> str:
-    if SCORE.search(f) or SCORE_MARKED.search(text.lower()):
+def _wants(f: str, qtype: str) -> str:
+    if SCORE.search(f):
         return "score"
     if DURATION.search(f):
         return "duration"
-    if re.search(r"\b(percentage|percent|what (share|proportion|fraction)|phan tram|ty le|ty trong|bao nhieu %)\b", f):
-        return "percent"
-    if language == "en" and HOW_MUCH_NOUN.search(f):
-        f = f.replace("how much", "how many")  # "how much rice / power": a quantity, money if a money word says so
-    if qtype == "how_many" and (MONEY.search(f) or (language == "vi" and (
-            MONEY_MARKED.search(text) if has_vietnamese_marks(text) else MONEY_PLAIN.search(f)))):
+    if qtype == "how_many" and MONEY.search(f):
         return "money"
     if qtype == "what" and MONEY_NOUN.search(f) and not NUMBER.search(f):
         return "money"  # "what was the revenue": an amount; "quỹ nào nhận 3 tỷ đồng" is not
+    if re.search(r"\b(percentage|percent|what (share|proportion|fraction)|phan tram|ty le|ty trong|bao nhieu %)\b", f):
+        return "percent"
     if ORG_HEAD.search(f):
         return "org"
     if PURPOSE.search(f):
@@ -394,7 +374,7 @@ def parse(text: str, history: list[dict] | None = None, periods: bool = True) ->
         answers = [h["content"] for h in (history or []) if h.get("role") == "assistant" and h.get("content")]
         _resolve(q, prev, answers[-1] if answers else "")
     f = typing_text(q.rewritten)
-    q.wants = _wants(f, q.qtype, q.rewritten, q.language)
+    q.wants = _wants(f, q.qtype)
     q.units = _units(f, q.language) if q.qtype == "how_many" else []
     if q.language == "en":
         # "France" is written "Pháp": a country is looked for in its Vietnamese forms

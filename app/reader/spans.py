@@ -173,7 +173,12 @@ def people(sentence: str, tags: list | None) -> list[tuple[int, int]]:
     """Spans of Vietnamese person names, in order."""
     spans: list[tuple[int, int]] = []
     if tags:  # the tagger, then capitalised runs for what it missed
-        for at, _, word, tag in _tokens(sentence, tags):
+        cursor = 0
+        for word, tag in tags:
+            at = sentence.find(word, cursor)
+            if at < 0:
+                continue
+            cursor = at + len(word)
             if tag == "Np" and _is_person(word):
                 spans.append((at, at + len(word)))
             elif tag == "Np" and len(word.split()) > 3:
@@ -301,33 +306,18 @@ def scores(sentence: str) -> list[tuple[int, int]]:
 
 
 def _tokens(sentence: str, tags) -> list[tuple[int, int, str, str]]:
-    """(start, end, word as the sentence writes it, tag) of each tagged word, located in the
-    sentence. The tagger rewrites some words (old and new tone placement: "hoá" -> "hóa",
-    "thuỷ" -> "thủy"): they are found by their folded forms; a word not found close to where the last
-    one ended is skipped, rather than matched further on (which would lose every word between)."""
+    """(start, end, word, tag) of each tagged word, located in the sentence."""
     out, cursor = [], 0
-    folded = fold(sentence)
-    aligned = len(folded) == len(sentence)  # fold keeps NFC text's length: offsets carry over
     for word, tag in tags or []:
-        at = folded.find(fold(word), cursor) if aligned else sentence.find(word, cursor)
-        if at < 0 or len(sentence[cursor:at].strip()) > 40:
+        at = sentence.find(word, cursor)
+        if at < 0:
             continue
-        end = at + (len(fold(word)) if aligned else len(word))
-        out.append((at, end, sentence[at:end], tag))
-        cursor = end
+        cursor = at + len(word)
+        out.append((at, cursor, word, tag))
     return out
 
 
-@lru_cache(maxsize=1)
-def _unit_heads() -> frozenset[str]:
-    """The first syllables of the units lexicon's Vietnamese forms ("giay", "ma", "nguoi", …)."""
-    from app.reader.words import units
-
-    return frozenset(form.split()[0] for forms in units().values() for form in forms if form.split())
-
-
 UNIT_TAGS = ("N", "Nu", "Nc", "M")
-CURRENCY_CODES = ("USD", "VND", "EUR", "JPY", "CNY", "GBP", "KRW")  # written in capitals, still the unit
 RATIO = re.compile(r"\d+(?:[.,]\d+)*\s*(?:trên|/)\s*\d+(?:[.,]\d+)*")  # "48 trên 50 đại biểu", "48/50"
 
 
@@ -360,8 +350,7 @@ def amounts(sentence: str, tags=None) -> list[tuple[int, int]]:
             for a, b, word, tag in toks:
                 if a < end:
                     continue
-                if a - end > 1 or (tag not in UNIT_TAGS and word not in CURRENCY_CODES) or syl >= 3 or (
-                        word[:1].isupper() and word not in CURRENCY_CODES):
+                if a - end > 1 or tag not in UNIT_TAGS or word[:1].isupper() or syl >= 3:
                     break
                 syl += len(word.split())
                 end = b
@@ -369,12 +358,10 @@ def amounts(sentence: str, tags=None) -> list[tuple[int, int]]:
             for i, w in enumerate(re.finditer(r"\S+", m.group())):
                 if i == 0 or s + w.start() < bare:
                     continue
-                if w.group()[:1].isupper() and w.group() not in CURRENCY_CODES:
+                if w.group()[:1].isupper() and w.group() not in ("USD", "VND", "EUR"):
                     break
                 if fold(w.group()) in ("theo", "tren", "qua", "nhu", "cung", "neu", "khi", "sau", "truoc"):
                     break
-                if toks and (end > bare or fold(w.group().strip(",.;:")) not in _unit_heads()):
-                    break  # the tagger read no unit here: only a word the units lexicon knows ("382 mã")
                 end = s + w.end()
         out.append((s, end))
     return [(a, a + len(sentence[a:b].rstrip())) for a, b in out]
@@ -503,8 +490,12 @@ def phrases(sentence: str, tags: list | None) -> list[tuple[int, int]]:
     """Noun phrases from the POS tags: runs of nouns, numbers and adjectives (what-answers)."""
     if not tags:
         return clauses(sentence)
-    out, cur = [], None
-    for at, cursor, word, tag in _tokens(sentence, tags):
+    out, cursor, cur = [], 0, None
+    for word, tag in tags:
+        at = sentence.find(word, cursor)
+        if at < 0:
+            continue
+        cursor = at + len(word)
         if tag in ("N", "Np", "Nc", "Nu", "Ny", "Nb", "M", "A", "L") or (cur and tag == "E" and word == "của"):
             cur = (cur[0], cursor) if cur else (at, cursor)
         else:

@@ -56,6 +56,26 @@ def test_fold_keeps_length_so_offsets_survive(text):
 
 @FAST
 @given(awkward)
+def test_fold_by_table_is_the_character_wise_fold(text):
+    from ingest.textutil import _fold_char
+
+    t = nfc(text)
+    assert fold(text) == "".join(c.lower() if c.isascii() else _fold_char(c) for c in t)
+
+
+@FAST
+@given(awkward)
+def test_provinces_found_with_the_quick_test_are_those_each_pattern_finds(text):
+    from ingest.metadata import _province_patterns, find_provinces
+
+    for folded in (False, True):
+        t = fold(text) if folded else nfc(text)
+        found = sorted((m.start(), name) for name, _, pat in _province_patterns(folded) if (m := pat.search(t)))
+        assert find_provinces(text, folded) == [name for _, name in found]
+
+
+@FAST
+@given(awkward)
 @example(LONG)
 def test_cleaner_output_is_nfc_text(text):
     out = clean_article(text)

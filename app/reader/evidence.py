@@ -450,7 +450,7 @@ def _local(span, syl_spans, qsyl: set[str], idf: dict[str, float], window: int =
         return 0.0
     lo, hi = max(0, inside[0] - window), min(len(syl_spans), inside[-1] + window + 1)
     near = {syl_spans[i][2] for i in range(lo, hi) if not inside[0] <= i <= inside[-1]}
-    return sum(idf.get(w, 0.0) for w in near & qsyl)
+    return math.fsum(idf.get(w, 0.0) for w in near & qsyl)  # fsum: the same in any set order
 
 
 _CLAUSE_END = re.compile(r"[,;:()\[\]\"“”]|\s[-–]\s|\btrong đó\b|\bcòn\b|\bwhile\b|\bwhereas\b", re.I)
@@ -463,7 +463,7 @@ def _clause(span, syl_spans, qsyl: set[str], idf: dict[str, float], ends: list[i
     lo = max((e for e in ends if e < span[0]), default=-1)
     hi = min((e for e in ends if e >= span[1]), default=length)
     words = {w for x, y, w in syl_spans if x > lo and y <= hi and not (x >= span[0] and y <= span[1])}
-    return sum(idf.get(w, 0.0) for w in words & qsyl)
+    return math.fsum(idf.get(w, 0.0) for w in words & qsyl)  # fsum: the same in any set order
 
 
 MANNER = re.compile(r"\b(nhu the nao|the nao|ra sao|bang cach nao|how)\b")

@@ -20,6 +20,8 @@ from ingest.textutil import fold
 _PART = (r"(?:[Ss]áng|[Cc]hiều|[Tt]ối|[Tt]rưa|[Đđ]êm|[Kk]huya|[Rr]ạng sáng|[Hh]ôm qua|[Hh]ôm nay|[Nn]gày|[Đđ]ầu|"
          r"[Cc]uối|[Gg]iữa)")
 DATE = re.compile(
+    # every form starts with a digit or one of these letters: other positions are passed over at once
+    r"(?=[\dLlVvKkSsCcTtĐđRrHhNnGgQq])(?:"
     # "lúc 3 giờ 20 phút", "3h20", "14 giờ ngày 5-6"
     r"(?:[Ll]úc\s+|[Vv]ào\s+|[Kk]hoảng\s+)?\d{1,2}\s*(?:giờ|h(?=\d)|h\b)\s*(?:\d{1,2}\s*(?:phút|')?)?"
     r"(?:\s+(?:sáng|chiều|tối|trưa|đêm))?(?:\s*(?:,\s*)?(?:ngày|hôm)\s+\d{1,2}\s*[-/.]\s*\d{1,2}(?:\s*[-/.]\s*\d{4})?)?"
@@ -39,6 +41,7 @@ DATE = re.compile(
     r"|(?:[Ss]au|[Cc]hỉ sau)\s+(?:\d+|một|hai|ba|bốn|năm|mười)\s+(?:ngày|tuần|tháng|năm|giờ|tiếng)\b"
     rf"|(?:{_PART}\s+|[Đđ]ến\s+|[Tt]ừ\s+|[Tt]rước\s+|[Ss]au\s+)?(?:[Nn]ăm\s+)\d{{3,4}}(?:\s+(?:TCN|SCN))?"
     r"|\b(?:1[0-9]|20)\d{2}\b(?!\s*(?:tỷ|triệu|nghìn|người|%|[a-zà-ỹđ]))"
+    r")"
 )
 # "thắng 2-1", "tỷ số 3-0", "hòa 1-1": a result, not a date
 SCORE = re.compile(r"(?:(?:[Tt]ỷ số|[Tt]ỉ số|[Tt]hắng|[Tt]hua|[Hh]òa|[Hh]oà|[Cc]ách biệt|[Ll]ội ngược dòng|"
@@ -46,13 +49,14 @@ SCORE = re.compile(r"(?:(?:[Tt]ỷ số|[Tt]ỉ số|[Tt]hắng|[Tt]hua|[Hh]òa|
                    r"[Đđ]ánh bại|[Vv]ượt qua|[Kk]ết quả)\s+(?:\S+\s+){0,4}?)(\d{1,2}\s*[-–]\s*\d{1,2})(?![\d/.-])")
 UNIT_WORDS = r"(?:\s+(?!và\b|của\b|cho\b|để\b|với\b|tại\b|từ\b|trong\b|là\b|được\b|đã\b|sẽ\b)[^\W\d_]+){1,2}"
 AMOUNT = re.compile(
+    r"(?=[\dmhbnstc])(?:"  # every form starts with a digit or a number word's first letter
     r"(?<![\d/.-])\d+(?:[.,]\d+)*\s*%(?:\s*(?:đến|tới|-|–)\s*\d+(?:[.,]\d+)*\s*%)?"
     r"|(?<![\d/.-])\d+(?:[.,]\d+)*(?:\s*(?:đến|tới|-|–)\s*\d+(?:[.,]\d+)*)?" + UNIT_WORDS
     + r"|(?<![\d/.-])\d+(?:[.,]\d+)*(?:\s*(?:km|m|ha|kg|USD|m3|m2|tấn))?(?![\d\w])"
     # number words; "năm" is also "year" ("năm nay", "năm 2019"), "ba" also "father"
     + r"|(?<![\w])(?:một|hai|ba|bốn|năm(?!\s+(?:nay|qua|trước|sau|tới|ngoái|đó|này|ấy|học|\d))|sáu|bảy|tám|chín|mười|"
     r"hàng chục|hàng trăm|hàng nghìn|hàng triệu|hàng tỷ)"
-    r"(?!\s+(?:số|vài|trong|cách)\b)" + UNIT_WORDS
+    r"(?!\s+(?:số|vài|trong|cách)\b)" + UNIT_WORDS + r")"
 )
 MONEY_UNITS = ("dong", "usd", "vnd", "euro", "yen", "nhan dan te", "do la", "bang anh")
 TIME_UNITS = ("nam", "thang", "tuan", "ngay", "gio", "phut", "giay", "tieng", "the ky", "thap ky")

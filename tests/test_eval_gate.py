@@ -1,4 +1,4 @@
-"""CI gate: the product on six question sets, with floors just under today's results.
+"""CI gate: the product on seven question sets, with floors just under today's results.
 
 - The fast gold subset (31 questions on the bundled articles, flagged ``ci``).
 - The test split of the multi-topic news set (``eval/datasets/news_test.jsonl``, 85 questions on
@@ -16,6 +16,9 @@
 - The test split of the fifth (``eval/datasets/news5_test.jsonl``, 60 questions on 4 articles: an
   e-commerce company's results, a karaoke bar fire, a swimming championship, a ca trù festival), on
   its own index of ``eval/datasets/news5/``.
+- The test split of the sixth (``eval/datasets/news6_test.jsonl``, 56 questions on 4 articles: a
+  fishing boat sinking, a flash flood, a heat wave, a wildlife seizure), on its own index of
+  ``eval/datasets/news6/``.
 
 If a change makes answers, refusals, citations or retrieval worse, this fails and lists the
 questions that went wrong. Raise the floors when the product improves; lowering them needs a
@@ -74,6 +77,10 @@ NEWS4_FLOORS = {"accuracy": 0.43, "lenient_accuracy": 0.81, "sentence_hit": 0.79
 NEWS4_MAX_CONFIDENTLY_WRONG = 0.034
 NEWS5_FLOORS = {"accuracy": 0.45, "lenient_accuracy": 0.76, "sentence_hit": 0.74, "unanswerable_refused": 0.9}
 NEWS5_MAX_CONFIDENTLY_WRONG = 0.017
+# news6 (added 2026-12-03, measured with the weights of that day, which were fitted before the set was
+# written): accuracy 0.464, lenient 0.857, sentence hit 0.840, confidently wrong 0.018, refused 1.0
+NEWS6_FLOORS = {"accuracy": 0.44, "lenient_accuracy": 0.83, "sentence_hit": 0.82, "unanswerable_refused": 0.9}
+NEWS6_MAX_CONFIDENTLY_WRONG = 0.036
 
 def _check(res: dict, floors: dict, max_wrong: float) -> dict:
     s = res["summaries"]["hybrid"]
@@ -124,7 +131,8 @@ def test_second_news_set_does_not_regress(tmp_path_factory):
 
 @pytest.mark.parametrize("corpus, floors, max_wrong", [("news3", NEWS3_FLOORS, NEWS3_MAX_CONFIDENTLY_WRONG),
                                                       ("news4", NEWS4_FLOORS, NEWS4_MAX_CONFIDENTLY_WRONG),
-                                                      ("news5", NEWS5_FLOORS, NEWS5_MAX_CONFIDENTLY_WRONG)])
+                                                      ("news5", NEWS5_FLOORS, NEWS5_MAX_CONFIDENTLY_WRONG),
+                                                      ("news6", NEWS6_FLOORS, NEWS6_MAX_CONFIDENTLY_WRONG)])
 def test_later_news_sets_do_not_regress(tmp_path_factory, corpus, floors, max_wrong):
     assistant = _news_assistant(tmp_path_factory, corpus)
     items = load(ROOT / "eval" / "datasets" / f"{corpus}_test.jsonl")

@@ -473,3 +473,15 @@ def test_a_rank_is_no_amount():
     found = texts(s, sp.amounts(s, None))
     assert not any(x.startswith(("3", "2 ")) for x in found)
     assert any(x.startswith("25.000") for x in found)
+
+
+@pytest.mark.parametrize("question, score", [
+    ("Xuất khẩu gạo 2 tháng đầu năm đạt bao nhiêu?", False),
+    ("Mỗi tháng hộ nghèo được hỗ trợ bao nhiêu tiền?", False),
+    ("tu dau thang 1 tinh xay ra bao nhieu vu chay", False),
+    ("Đội khách thắng với cách biệt bao nhiêu bàn?", True),
+    ("Đội chủ nhà thua bao nhiêu bàn trong hiệp một?", True),
+])
+def test_a_month_is_no_win(question, score):
+    """Folded, "tháng" (a month) is "thắng" (won): the score words are read with their marks."""
+    assert (parse(question).wants == "score") is score

@@ -68,8 +68,10 @@ ORG_HEAD = re.compile(r"\b(which|what) (team|club|company|firm|organi[sz]ation|a
                       r"hospital|school|university|bank|unit|court|party|side)\b|"
                       r"\b(doi|clb|cau lac bo|cong ty|doanh nghiep|to chuc|co quan|don vi|benh vien|truong|"
                       r"ngan hang|toa an|bo|so|tap doan|hang) nao\b")
-SCORE = re.compile(r"\b(ty so|ti so|ket qua tran|what (was|is) the (final )?(score|result)|by what score|"
-                   r"thang .*bao nhieu|thua .*bao nhieu)\b")
+SCORE = re.compile(r"\b(ty so|ti so|ket qua tran|what (was|is) the (final )?(score|result)|by what score)\b")
+# "thắng/thua … bao nhiêu" is read with its marks: folded "thang" is also "tháng" (a month), and
+# "2 tháng đầu năm đạt bao nhiêu" asks no score
+SCORE_MARKED = re.compile(r"(?<!chiến )\b(thắng|thua)\b.*\bbao nhiêu\b")
 DURATION = re.compile(r"\b(how long|bao lau|trong bao lau|bao nhieu (nam|thang|ngay|gio|phut|tuan|tieng)|"
                       r"(?<!luc )may (nam|thang|ngay|tuan|tieng))\b|\bkeo dai (bao nhieu|may) gio\b")
 MONEY = re.compile(r"\b(how much|tien|kinh phi|von|chi phi|gia tri|doanh thu|loi nhuan|cost|costs|price|worth|"
@@ -248,8 +250,8 @@ def question_type(text: str, language: str = "vi") -> str:
     return min(found, key=lambda t: t[1])[2]
 
 
-def _wants(f: str, qtype: str) -> str:
-    if SCORE.search(f):
+def _wants(f: str, qtype: str, text: str = "") -> str:
+    if SCORE.search(f) or SCORE_MARKED.search(text.lower()):
         return "score"
     if DURATION.search(f):
         return "duration"
@@ -374,7 +376,7 @@ def parse(text: str, history: list[dict] | None = None, periods: bool = True) ->
         answers = [h["content"] for h in (history or []) if h.get("role") == "assistant" and h.get("content")]
         _resolve(q, prev, answers[-1] if answers else "")
     f = typing_text(q.rewritten)
-    q.wants = _wants(f, q.qtype)
+    q.wants = _wants(f, q.qtype, q.rewritten)
     q.units = _units(f, q.language) if q.qtype == "how_many" else []
     if q.language == "en":
         # "France" is written "Pháp": a country is looked for in its Vietnamese forms

@@ -156,3 +156,35 @@ def test_extractive_answers_quote_what_the_offsets_say(question, passages):
             if c.sentence:
                 assert c.sentence[0] <= a and b <= c.sentence[1]
             assert c.hit.text[a:b].strip() in draft.text  # the highlighted words are the ones quoted
+
+
+def _every_row(text: str, rows, suffixes):
+    """find_phrases as it was written first: every row tried, in order."""
+    import re
+
+    low = " " + re.sub(r"[^\w' -]", " ", text.lower()) + " "
+    found = []
+    for en, vi in rows:
+        for form in (f"{en}{x}" for x in suffixes):
+            if f" {form} " in low:
+                found.append((en, vi))
+                low = low.replace(f" {form} ", " ")
+                break
+    return found, low
+
+
+def _lexicon_words():
+    from app.reader.words import countries_en, news_lexicon
+
+    return sorted({en for en, _ in news_lexicon() + countries_en()})
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.sampled_from(_lexicon_words()), awkward), max_size=10),
+       st.lists(st.sampled_from(["", "s", "es", "d", "ed", "ing", "'s", "-"]), min_size=10, max_size=10))
+def test_find_phrases_tries_only_rows_whose_first_word_is_written_and_finds_the_same(parts, ends):
+    from app.reader.words import countries_en, find_phrases, news_lexicon
+
+    text = " ".join(p + e for p, e in zip(parts, ends))
+    for rows, suffixes in ((news_lexicon(), ("", "s", "es", "d", "ed")), (countries_en(), ("",))):
+        assert find_phrases(text, rows, suffixes) == _every_row(text, rows, suffixes)

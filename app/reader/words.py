@@ -91,16 +91,37 @@ def english_words() -> frozenset[str]:
 def find_phrases(text: str, rows: list[tuple[str, list[str]]], suffixes: tuple[str, ...] = ("",)
                  ) -> tuple[list[tuple[str, list[str]]], str]:
     """The rows whose English phrase (with one of ``suffixes``) an English text holds as whole
-    words, longest rows first, each taken out of the text; and what is left of the text."""
+    words, longest rows first, each taken out of the text; and what is left of the text. Only
+    the rows whose first word the text holds are tried (``_by_first_word``): taking a phrase
+    out never makes a new word, so no other row could match."""
     low = " " + re.sub(r"[^\w' -]", " ", text.lower()) + " "
+    index = _by_first_word(rows)
+    words = set(low.split())
+    stems = words | {w[:-len(x)] for w in words for x in suffixes if x and w.endswith(x)}
+    tried = sorted({k for w in stems for k in index.get(w, ())})
     found: list[tuple[str, list[str]]] = []
-    for en, vi in rows:
+    for en, vi in (rows[k] for k in tried):
         for form in (f"{en}{x}" for x in suffixes):
             if f" {form} " in low:
                 found.append((en, vi))
                 low = low.replace(f" {form} ", " ")
                 break
     return found, low
+
+
+_FIRST_WORDS: dict[int, tuple[list, dict[str, list[int]]]] = {}
+
+
+def _by_first_word(rows: list[tuple[str, list[str]]]) -> dict[str, list[int]]:
+    """The positions of ``rows`` by their English phrase's first word (kept per list of rows;
+    the lists are the cached vocabularies, so there are only a few)."""
+    got = _FIRST_WORDS.get(id(rows))
+    if got is None or got[0] is not rows:
+        index: dict[str, list[int]] = {}
+        for k, (en, _) in enumerate(rows):
+            index.setdefault(en.split(" ")[0] if en.split() else en, []).append(k)
+        got = _FIRST_WORDS[id(rows)] = (rows, index)  # the rows kept alive: their id is not reused
+    return got[1]
 
 
 def english_groups(text: str) -> list[list[str]]:

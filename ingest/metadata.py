@@ -49,14 +49,22 @@ def find_provinces(text: str, folded: bool = False) -> list[str]:
 
     Articles are matched as written (capitalised), so "tham gia lại" is not Gia Lai;
     ``folded=True`` matches diacritic-free text such as a question typed without accents.
+    A word names one province: of two mentions that share words, the one that starts first
+    (then the longer) is kept, so "lang son la bao nhieu" ("Lạng Sơn là …") is not Sơn La.
     """
     text = fold(text) if folded else nfc(text)
-    found = []
+    mentions = []
     for name, forms, pat in _province_patterns(folded):
         # a form written inside the text at all (a quick test) before the whole-word search
-        if any(f in text for f in forms) and (m := pat.search(text)):
-            found.append((m.start(), name))
-    return [name for _, name in sorted(found)]
+        if any(f in text for f in forms):
+            mentions += [(m.start(), -m.end(), name) for m in pat.finditer(text)]
+    first: dict[str, int] = {}
+    end = -1
+    for start, neg_end, name in sorted(mentions):
+        if start >= end:
+            first.setdefault(name, start)
+            end = -neg_end
+    return sorted(first, key=first.__getitem__)
 
 
 def _first_date(lines: list[str]) -> str | None:

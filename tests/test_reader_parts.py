@@ -485,3 +485,12 @@ def test_a_rank_is_no_amount():
 def test_a_month_is_no_win(question, score):
     """Folded, "tháng" (a month) is "thắng" (won): the score words are read with their marks."""
     assert (parse(question).wants == "score") is score
+
+
+def test_a_word_names_one_province():
+    """Typed without marks, "Lạng Sơn là" also spells "Sơn La": the mention that starts first wins."""
+    from ingest.metadata import find_provinces
+
+    assert find_provinces("muc ho tro moi hoc sinh o lang son la bao nhieu", folded=True) == ["Lạng Sơn"]
+    assert find_provinces("lang son va son la", folded=True) == ["Lạng Sơn", "Sơn La"]
+    assert parse("hoc phi o lang son la bao nhieu").provinces == ["Lạng Sơn"]

@@ -17,7 +17,7 @@ from ingest.clean import clean_article
 from ingest.dates import DMY, DMY_SPACED, ISO, LEAD_DATE, iso
 from ingest.load import RawDoc
 from ingest.models import Article, content_hash
-from ingest.textutil import fold, nfc
+from ingest.textutil import fold, has_vietnamese_marks, nfc
 
 
 @lru_cache(maxsize=1)
@@ -44,6 +44,12 @@ def _province_patterns(folded: bool) -> list[tuple[str, tuple[str, ...], re.Patt
     return pats
 
 
+@lru_cache(maxsize=1)
+def _marked_forms() -> dict[str, frozenset[str]]:
+    """Each province's written forms in lower case ("quảng trị", "tp. hồ chí minh", ...)."""
+    return {name: frozenset(f.lower() for f in forms) for name, forms in provinces()}
+
+
 def find_provinces(text: str, folded: bool = False) -> list[str]:
     """Provinces mentioned in ``text``, in order of first mention.
 
@@ -51,13 +57,20 @@ def find_provinces(text: str, folded: bool = False) -> list[str]:
     ``folded=True`` matches diacritic-free text such as a question typed without accents.
     A word names one province: of two mentions that share words, the one that starts first
     (then the longer) is kept, so "lang son la bao nhieu" ("Lạng Sơn là …") is not Sơn La.
+    Folded, a mention written with marks counts only if they are the province's own.
     """
-    text = fold(text) if folded else nfc(text)
+    written = nfc(text)
+    text = fold(written) if folded else written  # the same length: offsets hold in both
+    marked = _marked_forms() if folded else {}
     mentions = []
     for name, forms, pat in _province_patterns(folded):
         # a form written inside the text at all (a quick test) before the whole-word search
         if any(f in text for f in forms):
-            mentions += [(m.start(), -m.end(), name) for m in pat.finditer(text)]
+            mentions += [(m.start(), -m.end(), name) for m in pat.finditer(text)
+                         # typed with marks, a mention is the province only as the province writes
+                         # them: "Hồ Quang Trí" is a man, not Quảng Trị
+                         if not folded or not has_vietnamese_marks(w := written[m.start():m.end()])
+                         or w.lower() in marked[name]]
     first: dict[str, int] = {}
     end = -1
     for start, neg_end, name in sorted(mentions):

@@ -66,14 +66,19 @@ def test_fold_by_table_is_the_character_wise_fold(text):
 @FAST
 @given(awkward)
 @example("Lạng Sơn là tỉnh biên giới, Sơn La cũng vậy")
+@example("Hồ Quang Trí, căn hộ hai phòng ngủ, bà Huệ, QUẢNG TRỊ")
 def test_provinces_found_with_the_quick_test_are_those_each_pattern_finds(text):
     """Every mention each province's pattern finds, of overlapping ones the first (then longest)."""
-    from ingest.metadata import _province_patterns, find_provinces
+    from ingest.metadata import _marked_forms, _province_patterns, find_provinces
+    from ingest.textutil import has_vietnamese_marks
 
     for folded in (False, True):
         t = fold(text) if folded else nfc(text)
+        w = nfc(text)
         every = sorted((m.start(), -m.end(), name) for name, _, pat in _province_patterns(folded)
-                       for m in pat.finditer(t))
+                       for m in pat.finditer(t)
+                       if not folded or not has_vietnamese_marks(w[m.start():m.end()])
+                       or w[m.start():m.end()].lower() in _marked_forms()[name])
         kept, end = [], -1
         for start, neg_end, name in every:
             if start >= end:

@@ -494,3 +494,16 @@ def test_a_word_names_one_province():
     assert find_provinces("muc ho tro moi hoc sinh o lang son la bao nhieu", folded=True) == ["Lạng Sơn"]
     assert find_provinces("lang son va son la", folded=True) == ["Lạng Sơn", "Sơn La"]
     assert parse("hoc phi o lang son la bao nhieu").provinces == ["Lạng Sơn"]
+
+
+@pytest.mark.parametrize("question, provinces", [
+    ("Where is the company run by Hồ Quang Trí?", []),
+    ("Giá thuê căn hộ hai phòng ngủ ở Đà Nẵng là bao nhiêu?", ["Đà Nẵng"]),
+    ("Trang trại của bà Đinh Thị Huệ nuôi bao nhiêu con gà?", []),
+    ("Bão đổ bộ vào Quảng Trị lúc nào?", ["Quảng Trị"]),
+    ("Bệnh viện Thanh Hoá có bao nhiêu giường?", ["Thanh Hóa"]),
+    ("bao do bo vao quang tri luc nao", ["Quảng Trị"]),
+])
+def test_a_question_written_with_marks_names_a_province_only_with_the_provinces_own(question, provinces):
+    """Folded, "Quang Trí", "hai phòng" and "Huệ" spell Quảng Trị, Hải Phòng and Huế."""
+    assert parse(question).provinces == provinces

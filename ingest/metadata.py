@@ -59,6 +59,15 @@ def find_provinces(text: str, folded: bool = False) -> list[str]:
     (then the longer) is kept, so "lang son la bao nhieu" ("Lạng Sơn là …") is not Sơn La.
     Folded, a mention written with marks counts only if they are the province's own.
     """
+    first: dict[str, int] = {}
+    for start, _, name in province_spans(text, folded):
+        first.setdefault(name, start)
+    return sorted(first, key=first.__getitem__)
+
+
+def province_spans(text: str, folded: bool = False) -> list[tuple[int, int, str]]:
+    """Every province mention in ``text`` as (start, end, name), in order (see ``find_provinces``);
+    the offsets are those of ``nfc(text)``."""
     written = nfc(text)
     text = fold(written) if folded else written  # the same length: offsets hold in both
     marked = _marked_forms() if folded else {}
@@ -71,13 +80,11 @@ def find_provinces(text: str, folded: bool = False) -> list[str]:
                          # them: "Hồ Quang Trí" is a man, not Quảng Trị
                          if not folded or not has_vietnamese_marks(w := written[m.start():m.end()])
                          or w.lower() in marked[name]]
-    first: dict[str, int] = {}
-    end = -1
+    kept: list[tuple[int, int, str]] = []
     for start, neg_end, name in sorted(mentions):
-        if start >= end:
-            first.setdefault(name, start)
-            end = -neg_end
-    return sorted(first, key=first.__getitem__)
+        if not kept or start >= kept[-1][1]:
+            kept.append((start, -neg_end, name))
+    return kept
 
 
 def _first_date(lines: list[str]) -> str | None:

@@ -507,3 +507,11 @@ def test_a_word_names_one_province():
 def test_a_question_written_with_marks_names_a_province_only_with_the_provinces_own(question, provinces):
     """Folded, "Quang Trí", "hai phòng" and "Huệ" spell Quảng Trị, Hải Phòng and Huế."""
     assert parse(question).provinces == provinces
+
+
+def test_a_follow_up_typed_without_marks_swaps_the_place_of_a_question_typed_without_them():
+    """No capitals to find the subject by: the last place the previous question names gives way."""
+    hist = [{"role": "user", "content": "bao nhieu nguoi chet trong vu sat lo o quang nam"},
+            {"role": "assistant", "content": "5 người [1]."}]
+    q = parse("con da nang thi sao", hist)
+    assert q.provinces == ["Đà Nẵng"] and "quang nam" not in q.rewritten

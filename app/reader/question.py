@@ -27,7 +27,7 @@ from app.reader.words import (
     titles_in,
     units,
 )
-from ingest.metadata import find_provinces
+from ingest.metadata import find_provinces, province_spans
 from ingest.textutil import fold, has_vietnamese_marks, nfc
 
 MAX_CHARS = 2000
@@ -531,9 +531,16 @@ def _subject(text: str) -> str | None:
 
 
 def _swap_subject(prev: Question, subject: str) -> str:
-    """``prev.rewritten`` with its named subject (its last run of capitalised words after the
-    first word) replaced by ``subject``, or with ``subject`` added when it names none."""
-    text = prev.rewritten
+    """``prev.rewritten`` with its named subject (its last place when ``subject`` is a place, else
+    its last run of capitalised words after the first word) replaced by ``subject``, or with
+    ``subject`` added when it names none."""
+    text = nfc(prev.rewritten)
+    places = province_spans(text, folded=True)
+    if places and find_provinces(subject, folded=True):
+        # "con hung yen thi sao" after "ai chu tri hoi nghi ha noi thanh hoa": the place for the
+        # last place, found with or without marks (a question typed without them has no capitals)
+        a, b, _ = places[-1]
+        return text[:a] + subject + text[b:]
     runs = _runs(text)
     if runs:
         a, b = runs[-1]

@@ -515,3 +515,17 @@ def test_a_follow_up_typed_without_marks_swaps_the_place_of_a_question_typed_wit
             {"role": "assistant", "content": "5 người [1]."}]
     q = parse("con da nang thi sao", hist)
     assert q.provinces == ["Đà Nẵng"] and "quang nam" not in q.rewritten
+
+
+@pytest.mark.parametrize("question, qtype", [
+    ("Người dân phải nộp hồ sơ trước thời hạn nào?", "when"),
+    ("Hạn chót nộp hồ sơ là khi nào?", "when"),
+    ("Nguồn nước được lấy từ đâu?", "where"),
+    ("Từ đầu năm đến nay có bao nhiêu vụ cháy?", "how_many"),
+    ("nha may dua may cat vao hoat dong ngay nao", "when"),
+    ("co may nguoi bi thuong", "how_many"),
+])
+def test_question_words_news_writes_every_day(question, qtype):
+    """Unmarked "may" is as often "máy" (a machine) as "mấy": another asking word wins; "thời hạn
+    nào" asks a date; "từ đâu" asks where, "từ đầu năm" does not."""
+    assert parse(question).qtype == qtype

@@ -43,9 +43,11 @@ TYPES = [
                  r"earnings|spending|investment|capital|wages?|pension|funding|compensation|prize|bonus|tuition|"
                  r"distance|weight|volume|age)|what percentage|ty so)\b"),
     ("when", r"\b(khi nao|ngay nao|ngay may|bao gio|luc nao|luc may gio|may gio|nam nao|thang nao|thang may|"
-             r"thoi gian nao|thoi diem nao|hom nao|when|what date|which date|what day|which day|what year|which year|"
+             r"thoi gian nao|thoi diem nao|thoi han nao|han chot|hom nao|when|what date|which date|what day|which day|"
+             r"what year|which year|"
              r"what month|which month|what time|what century|which century)\b"),
-    ("where", r"\b(o dau|tai dau|noi nao|dia diem nao|(tinh|huyen|xa|quan|phuong|thanh pho|quoc gia|nuoc|vung|khu vuc|"
+    ("where", r"\b(o dau|tai dau|tu dau(?! (nam|thang|tuan|quy|mua|vu|ky|gio|ngay)\b)|noi nao|dia diem nao|"
+              r"(tinh|huyen|xa|quan|phuong|thanh pho|quoc gia|nuoc|vung|khu vuc|"
               r"dia ban|dia phuong) nao|"
               r"where|what place|which place|which venue|which country|which city|what country|what city|"
               r"which province|what province|which district)\b"),
@@ -243,6 +245,10 @@ def question_type(text: str, language: str = "vi") -> str:
     f = typing_text(text).strip()
     f = re.sub(r"\b(con .+ thi sao|what about .+)$", "", f).strip() or f
     found = [(m.start(), rank, name) for rank, (name, pat) in enumerate(TYPES) if (m := re.search(pat, f))]
+    if (not has_vietnamese_marks(text) and any(t[2] not in ("how_many", "yesno") for t in found)
+            and not re.search(TYPES[0][1], re.sub(r"\bmay\b", "", f))):
+        # unmarked "may" is as often "máy" (a machine: "may bay", "nha may") as "mấy": another asking word wins
+        found = [t for t in found if t[2] != "how_many"]
     if not found:
         return "what"
     if language == "en":

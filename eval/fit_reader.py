@@ -332,7 +332,7 @@ def _report_left_out(rows, parsed, cand_rows, bars: dict[str, float]) -> None:
     feats, labels, owner, weights, values, said_in, spans = cand_rows
     for name in sorted({r["file"] for r in rows if r["set"] == "news"}):
         fold = [1 if r["file"] == name else 0 for r in rows]
-        best = _out_of_fold_choice(feats, labels, owner, weights, fold, values, said_in, spans)
+        best = _out_of_fold_choice(feats, labels, owner, weights, fold, values, said_in, spans, judged={1})
         for lang in ("vi", "en"):
             mine = [i for i, r in enumerate(rows) if fold[i] and ("en" if parsed[i].language == "en" else "vi") == lang]
             if not mine:
@@ -369,14 +369,14 @@ def _quantile(values: list[float], q: float = BAR_QUANTILE) -> float:
 
 
 def _out_of_fold_choice(feats, labels, owner, weights, fold, values, said_in,
-                        spans) -> dict[int, tuple[float, bool]]:
+                        spans, judged: set[int] | None = None) -> dict[int, tuple[float, bool]]:
     """``_out_of_fold`` for the single-answer model, judged as ``Reader._choose`` judges: the
     answer whose mentions (``app.reader.mentions``) hold the largest share, with the same-kind
     names of its sentence at least half as likely judged alone (the reader also asks that they
     be listed together)."""
     by_q: dict[int, list[tuple[float, int]]] = {}
     alone: dict[int, float] = {}
-    for k in set(fold):
+    for k in set(fold) if judged is None else judged:  # ``judged``: only those folds' questions
         train = [j for j, i in enumerate(owner) if fold[i] != k]
         m = fit_listwise([feats[j] for j in train], [labels[j] for j in train], [owner[j] for j in train],
                          SPAN_FEATURES, l2=CHOICE_L2, weights=[weights[j] for j in train])

@@ -119,7 +119,7 @@ def _by_first_word(rows: list[tuple[str, list[str]]]) -> dict[str, list[int]]:
     if got is None or got[0] is not rows:
         index: dict[str, list[int]] = {}
         for k, (en, _) in enumerate(rows):
-            index.setdefault(en.split(" ")[0] if en.split() else en, []).append(k)
+            index.setdefault(en.split(" ")[0], []).append(k)
         got = _FIRST_WORDS[id(rows)] = (rows, index)  # the rows kept alive: their id is not reused
     return got[1]
 

@@ -1,5 +1,5 @@
 """The multi-topic news sets (eval/datasets/news/ with news_train.jsonl and news_test.jsonl, news2/ with
-news2_test.jsonl only, news3/ to news6/ each with <set>_train.jsonl and <set>_test.jsonl) are
+news2_test.jsonl only, news3/ to news7/ each with <set>_train.jsonl and <set>_test.jsonl) are
 honest: every expected string is really in its article's body, the bait of unanswerable questions is not,
 and no article has questions in both splits. Fast: no index, no model."""
 
@@ -17,7 +17,7 @@ from eval.dataset import load
 from eval.text import contains, fold
 
 DATASETS = Path(__file__).resolve().parents[1] / "eval" / "datasets"
-SETS = ("news", "news2", "news3", "news4", "news5", "news6")
+SETS = ("news", "news2", "news3", "news4", "news5", "news6", "news7")
 SPLITS = {name: (load(DATASETS / f"{name}_train.jsonl") if (DATASETS / f"{name}_train.jsonl").exists() else [],
                  load(DATASETS / f"{name}_test.jsonl")) for name in SETS}
 TRAIN, TEST = SPLITS["news"]
@@ -70,6 +70,7 @@ def test_articles_are_news_pages_of_the_right_size(corpus):
     assert len(RAW["news4"]) >= 12 and sum(bool(FURNITURE[name].strip()) for name in RAW["news4"]) >= 8
     assert len(RAW["news5"]) >= 12 and sum(bool(FURNITURE[name].strip()) for name in RAW["news5"]) >= 8
     assert len(RAW["news6"]) >= 12 and sum(bool(FURNITURE[name].strip()) for name in RAW["news6"]) >= 8
+    assert len(RAW["news7"]) >= 12 and sum(bool(FURNITURE[name].strip()) for name in RAW["news7"]) >= 8
 
 
 def test_ids_unique_across_splits_and_sets():
@@ -88,6 +89,7 @@ def test_split_is_by_article(corpus):
     assert len(SPLITS["news4"][0] + SPLITS["news4"][1]) >= 180 and len(SPLITS["news4"][1]) >= 55
     assert len(SPLITS["news5"][0] + SPLITS["news5"][1]) >= 180 and len(SPLITS["news5"][1]) >= 55
     assert len(SPLITS["news6"][0] + SPLITS["news6"][1]) >= 180 and len(SPLITS["news6"][1]) >= 55
+    assert len(SPLITS["news7"][0] + SPLITS["news7"][1]) >= 180 and len(SPLITS["news7"][1]) >= 55
 
 
 # The least each set with a train/test split holds of every slice.
@@ -97,6 +99,7 @@ SLICE_MINIMUM = {
     "news4": {"vi": 80, "vi_unaccented": 25, "en": 45, "followup": 12, "unanswerable": 12, "noise": 6},
     "news5": {"vi": 80, "vi_unaccented": 25, "en": 45, "followup": 12, "unanswerable": 12, "noise": 6},
     "news6": {"vi": 80, "vi_unaccented": 25, "en": 45, "followup": 12, "unanswerable": 12, "noise": 6},
+    "news7": {"vi": 80, "vi_unaccented": 25, "en": 45, "followup": 12, "unanswerable": 12, "noise": 6},
 }
 
 

@@ -5,7 +5,7 @@
 Training data, and nothing else:
 - the gold set on the bundled sample articles (``eval/datasets/gold.jsonl``);
 - the training split of each multi-topic news set (``eval/datasets/<set>_train.jsonl``, over all
-  of ``eval/datasets/<set>/`` as distractors: today ``news``, ``news3`` … ``news6``; ``news2`` is a
+  of ``eval/datasets/<set>/`` as distractors: today ``news``, ``news3`` … ``news7``; ``news2`` is a
   test set only);
 - XQuAD's first 24 articles in file order, Vietnamese and English questions, over all 240
   paragraphs. Its last 24 articles and the ``*_test.jsonl`` files are the test splits: never read here.

@@ -38,6 +38,21 @@ def test_dates_and_times_as_news_writes_them(sentence, expected):
         assert found == []
 
 
+@pytest.mark.parametrize("sentence, whole", [
+    ("Lứa rầy tiếp theo sẽ nở rộ từ ngày 5 đến 8-11.", "ngày 5 đến 8-11"),  # days of one month
+    ("Giải diễn ra từ 5-7/11 tại sân Thống Nhất.", "5-7/11"),
+    ("Cuộc kiểm tra diễn ra từ 8 giờ 30 phút sáng 20-10, kéo dài đến chiều.", "8 giờ 30 phút sáng 20-10"),
+])
+def test_a_span_of_days_and_a_time_with_its_day_are_one_date(sentence, whole):
+    assert whole in texts(sentence, sp.dates(sentence))
+
+
+def test_a_date_is_not_read_inside_a_number_or_across_a_comma():
+    s = "Lễ hội thu hút 3-4.000 người; lúc 14 giờ, 15.200 khán giả đã vào sân."
+    found = texts(s, sp.dates(s))
+    assert not any(f.startswith("3-4") for f in found) and not any("15.2" in f for f in found), found
+
+
 def test_a_score_is_not_a_date():
     s = "Nam Định thắng Hải Phòng với tỷ số 2-1 tối 15.10."
     assert texts(s, sp.scores(s)) == ["2-1"]
@@ -48,6 +63,8 @@ def test_a_score_is_not_a_date():
     ("Bị cáo lĩnh 12 năm tù và phải bồi thường 3,5 tỷ đồng.", ["12 năm tù", "3,5 tỷ đồng"]),
     ("Doanh thu quý III đạt 1.250 tỷ đồng, tăng 15%.", ["1.250 tỷ đồng", "15%"]),
     ("Cầu dài 2,4 km, nhịp chính dài 300 mét theo kết cấu dây văng.", ["2,4 km", "300 mét"]),
+    # a unit with a power is one unit: "142,6 m" would be a length
+    ("Tổng khối lượng gỗ bị khai thác là 142,6 m3, trên diện tích 2.000 m2.", ["142,6 m3", "2.000 m2"]),
 ])
 def test_amounts_keep_their_unit_and_stop_there(sentence, expected):
     found = texts(sentence, sp.amounts(sentence))
@@ -66,6 +83,13 @@ def test_people_places_and_organisations():
     # a title before a name is not a place ("Phó" folds to "phố", a street)
     t = "Phó Chủ tịch UBND tỉnh Trần Văn Bình phát biểu."
     assert not any(x.startswith("Phó") for x in texts(t, sp.places(t)))
+
+
+def test_places_listed_after_a_plural_place_noun_are_each_a_place():
+    s = "Rầy tập trung ở các xã Định Mỹ, Vĩnh Trạch, Óc Eo và Tân Hiệp, phần lớn là lúa trổ."
+    assert texts(s, sp.places(s)) == ["xã Định Mỹ", "Vĩnh Trạch", "Óc Eo", "Tân Hiệp"]
+    one = "Tại xã Định Mỹ, Phó Chủ tịch UBND huyện kiểm tra đồng ruộng."  # one place: no list
+    assert texts(one, sp.places(one)) == ["xã Định Mỹ"]
 
 
 def test_names_and_places_end_at_whole_words_of_the_tagger():
@@ -450,6 +474,21 @@ def test_the_date_after_den_ends_a_period_and_after_tu_starts_it():
         by_text = {c.text: c for c in cands if c.kind == "date"}
         assert by_text[right].feats["range_match"] == 1.0 and by_text[other].feats["range_miss"] == 1.0
         assert by_text[right].share > by_text[other].share
+
+
+def test_a_question_asking_from_when_to_when_wants_the_whole_period():
+    from app.reader import Reader
+
+    reader = Reader()
+    text = "Chiều 23-10, lễ hội đã khép lại sau 3 ngày diễn ra, từ 21 đến 23-10, tại các đền tháp."
+    for question in ("Lễ hội diễn ra từ ngày nào đến ngày nào?", "le hoi dien ra tu ngay nao den ngay nao",
+                     "From when to when was the festival held?"):
+        q = parse(question, [])
+        assert q.range_end == "both", question
+        _, cands = reader.score(q, [_one_passage(text)], None)
+        by_text = {c.text: c for c in cands if c.kind == "date"}
+        assert by_text["21 đến 23-10"].feats["range_match"] == 1.0
+        assert by_text["Chiều 23-10"].feats["range_match"] == 0.0
 
 
 def test_a_why_tells_a_cause_from_a_purpose_and_a_how_asks_neither():

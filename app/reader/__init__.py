@@ -209,7 +209,9 @@ class Reader:
             picked[doc] = c
         if not picked:
             return None
-        return _compose(q, list(picked.values()), per_sentence=True)
+        # in each article, the names listed with its pick ("ở các xã Định Mỹ, Vĩnh Trạch và Óc Eo")
+        listed = [c for p in picked.values() for c in self._together(q, [p, *cands])]
+        return _compose(q, listed, per_sentence=True)
 
     def _events(self, q: Question, sents: list[Sentence]) -> Draft | None:
         """"Which festivals took place in June?": retrieval kept the articles whose event falls in
@@ -318,10 +320,12 @@ def _compose(q: Question, items: list[Candidate], per_sentence: bool = False) ->
         cited.append(Cited(s.hit, s.span, (s.span[0] + a, s.span[0] + b)))
     marker = {id(s): n for n, s in enumerate(sentences, 1)}
     heads: list[str] = []
-    if per_sentence:
+    if per_sentence:  # one marker after the names each sentence gives ("A, B và C [1]; D [2]")
+        groups: dict[int, list[str]] = {}
         for c in items:
-            heads.append(f"{compose.render(c.text, c.kind, lang)} [{marker[id(c.sentence)]}]")
-        first = compose.join(heads, lang)
+            groups.setdefault(id(c.sentence), []).append(compose.render(c.text, c.kind, lang))
+        heads = [f"{compose.join(list(dict.fromkeys(g)), lang)} [{marker[k]}]" for k, g in groups.items()]
+        first = "; ".join(heads) if any(len(g) > 1 for g in groups.values()) else compose.join(heads, lang)
     else:
         names = [compose.render(c.text, c.kind, lang) for c in items]
         names = list(dict.fromkeys(names))

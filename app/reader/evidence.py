@@ -470,9 +470,15 @@ MANNER = re.compile(r"\b(nhu the nao|the nao|ra sao|bang cach nao|how)\b")
 CAUSE = re.compile(r"\b(vi sao|tai sao|ly do|nguyen nhan|do dau|why|reason|cause|caused)\b")
 
 
+PERIOD = re.compile(r"\d\s*(?:đến|tới|–)\s*\d|^\D*\d{1,2}\s*-\s*\d{1,2}\s*/\s*\d{1,2}|\d{4}\s*[-–]\s*\d{4}")
+
+
 def _period_end(text: str, span) -> str:
     """"start" when the date opens a period ("từ ngày 3-9", "from 3 September"), "end" when it
-    closes one ("đến ngày 6-9", "hết tháng 4", "until"), else ""."""
+    closes one ("đến ngày 6-9", "hết tháng 4", "until"), "both" when it is a whole period
+    ("21 đến 23-10", "5-7/11", "2021-2025"), else ""."""
+    if PERIOD.search(text[span[0]:span[1]]):
+        return "both"
     before = fold(text[max(0, span[0] - 14):span[0]] + " " + text[span[0]:span[1]].split(" ")[0])
     words = re.findall(r"[a-z]+", before)[-3:]
     if any(w in ("den", "toi", "het", "until", "till", "to") for w in words):

@@ -61,7 +61,8 @@ TYPES = [
 # which end of a period is asked: "đến ngày nào" / "until when" (its end), "từ khi nào" / "when does it
 # start" (its start); the answer is the date after "đến" / "từ" (folded patterns)
 _WHEN_ASKED = r"(khi nao|bao gio|ngay nao|luc nao|thang nao|nam nao|ngay may|thoi diem nao)"
-RANGE_END = re.compile(rf"\b((den|toi|cho den) {_WHEN_ASKED}|ket thuc|het han|until|till|through when|by when|end|ends|"
+RANGE_END = re.compile(rf"\b((den|toi|cho den) {_WHEN_ASKED}|ket thuc|het han|until|till|through when|"
+                       r"by when|to when|to what date|end|ends|"
                        r"ended|finish|finishes|finished|close|closes|closed|last until|deadline)\b")
 RANGE_START = re.compile(rf"\b(tu {_WHEN_ASKED}|bat dau|start|starts|started|begin|begins|began|since when|from when|"
                          r"from what date|open|opens)\b")
@@ -159,7 +160,7 @@ class Question:
     event: bool = False  # about an event taking place (its date is the article's event date)
     period: tuple[int | None, int | None] | None = None  # (year, month) the event must fall in
     period_words: list[str] = field(default_factory=list)  # folded words that stated the period
-    range_end: str = ""  # "start" | "end": which end of a period a when-question asks for
+    range_end: str = ""  # "start" | "end" | "both": which end of a period a when-question asks for
 
     @property
     def terms(self) -> list[str]:
@@ -399,7 +400,9 @@ def parse(text: str, history: list[dict] | None = None, periods: bool = True) ->
     q.head = _head(f, q)
     if q.qtype == "when":
         plain = fold(q.rewritten)  # "bắt đầu" unmasked ("đầu" folds to the asking "đâu")
-        q.range_end = "end" if RANGE_END.search(plain) else "start" if RANGE_START.search(plain) else ""
+        # "từ ngày nào đến ngày nào": the whole period
+        ends = (bool(RANGE_START.search(plain)), bool(RANGE_END.search(plain)))
+        q.range_end = {(True, True): "both", (False, True): "end", (True, False): "start"}.get(ends, "")
     if q.language == "vi":
         q.wh_before = word_before_asking(f)
     if q.qtype == "what" and q.wants in ("", "entity", "money") and _asks_person(f, q):

@@ -24,12 +24,16 @@ DATE = re.compile(
     r"(?=[\dLlVvKkSsCcTtĐđRrHhNnGgQq])(?:"
     # "lúc 3 giờ 20 phút", "3h20", "14 giờ ngày 5-6"
     r"(?:[Ll]úc\s+|[Vv]ào\s+|[Kk]hoảng\s+)?\d{1,2}\s*(?:giờ|h(?=\d)|h\b)\s*(?:\d{1,2}\s*(?:phút|')?)?"
-    r"(?:\s+(?:sáng|chiều|tối|trưa|đêm))?(?:\s*(?:,\s*)?(?:ngày|hôm)\s+\d{1,2}\s*[-/.]\s*\d{1,2}(?:\s*[-/.]\s*\d{4})?)?"
+    # the day after it: "14 giờ ngày 5-6", "8 giờ 30 phút sáng 20-10"
+    r"(?:\s+(?:sáng|chiều|tối|trưa|đêm))?(?:(?:\s*(?:,\s*)?(?:ngày|hôm)\s+|\s+)\d{1,2}\s*[-/.]\s*\d{1,2}"
+    r"(?:\s*[-/.]\s*\d{4})?)?"
     r"(?!\d)(?![.,]\d)(?!\s*(?:tỷ|triệu|nghìn|%|người))"
     # "ngày 7 tháng 2 năm 2016", "7 tháng 2"
     rf"|(?:{_PART}\s+)?(?:ngày\s+)?\d{{1,2}}\s+tháng\s+\d{{1,2}}(?:\s*(?:,\s*)?năm\s+\d{{4}})?"
+    # "từ ngày 5 đến 8-11", "ngày 5-8/11": days of one month
+    rf"|(?:{_PART}\s+)?(?:ngày\s+)?\d{{1,2}}\s*(?:đến|tới|-|–)\s*\d{{1,2}}\s*[-/]\s*\d{{1,2}}(?:\s*[-/]\s*\d{{4}})?(?!\d)(?![.,]\d)"
     # "sáng 17-9", "ngày 12/3/2024", "15.10", "hôm qua (5-6)"
-    rf"|(?:{_PART}\s+\(?)?(?:ngày\s+)?\d{{1,2}}\s*[-/.]\s*\d{{1,2}}(?:\s*[-/.]\s*\d{{4}})?\)?(?![\d])"
+    rf"|(?:{_PART}\s+\(?)?(?:ngày\s+)?\d{{1,2}}\s*[-/.]\s*\d{{1,2}}(?:\s*[-/.]\s*\d{{4}})?\)?(?![\d])(?![.,]\d)"
     r"(?!\s*(?:tỷ|triệu|nghìn|%))"
     r"|(?:[Gg]iai đoạn|[Nn]hiệm kỳ|[Tt]ừ năm)\s+\d{4}\s*[-–]\s*\d{4}"
     rf"|(?:{_PART}\s+)?[Tt]háng\s+\d{{1,2}}(?:\s*[/-]\s*\d{{4}}|\s+năm\s+\d{{4}})?"
@@ -47,7 +51,9 @@ DATE = re.compile(
 SCORE = re.compile(r"(?:(?:[Tt]ỷ số|[Tt]ỉ số|[Tt]hắng|[Tt]hua|[Hh]òa|[Hh]oà|[Cc]ách biệt|[Ll]ội ngược dòng|"
                    r"[Tt]hắng lợi|"
                    r"[Đđ]ánh bại|[Vv]ượt qua|[Kk]ết quả)\s+(?:\S+\s+){0,4}?)(\d{1,2}\s*[-–]\s*\d{1,2})(?![\d/.-])")
-UNIT_WORDS = r"(?:\s+(?!và\b|của\b|cho\b|để\b|với\b|tại\b|từ\b|trong\b|là\b|được\b|đã\b|sẽ\b)[^\W\d_]+){1,2}"
+# a unit word may end in a power: "142,6 m3", "2.000 m2" ("m" alone would be another measure)
+UNIT_WORDS = (r"(?:\s+(?!và\b|của\b|cho\b|để\b|với\b|tại\b|từ\b|trong\b|là\b|được\b|đã\b|sẽ\b)"
+              r"[^\W\d_]+[23²³]?(?!\w)){1,2}")
 AMOUNT = re.compile(
     r"(?=[\dmhbnstc])(?:"  # every form starts with a digit or a number word's first letter
     r"(?<![\d/.-])\d+(?:[.,]\d+)*\s*%(?:\s*(?:đến|tới|-|–)\s*\d+(?:[.,]\d+)*\s*%)?"
@@ -378,6 +384,10 @@ def places(sentence: str, tags=None) -> list[tuple[int, int]]:
     return whole_words(sentence, found, tags) if tags else found
 
 
+PLURAL_BEFORE = re.compile(r"(?<!\w)(?:các|những|\d+|hai|ba|bốn|năm|sáu|bảy|tám|chín|mười)\s+$", re.I)
+LIST_LINK = re.compile(r"\s*(?:,|\bvà\b)\s+(?=\S)")
+
+
 def _places(sentence: str) -> list[tuple[int, int]]:
     out = []
     for m in PLACE.finditer(sentence):
@@ -402,6 +412,11 @@ def _places(sentence: str) -> list[tuple[int, int]]:
         end = _name_after(sentence, b, who)
         if end > b and not any(x <= a < y for x, y in out):
             out.append((a, end))
+            if PLURAL_BEFORE.search(sentence[:a]):  # "các xã Định Mỹ, Vĩnh Trạch và Óc Eo": each a place
+                while (link := LIST_LINK.match(sentence, end)) and (nxt := _name_after(sentence, link.end() - 1, who)) \
+                        > link.end():
+                    out.append((link.end(), nxt))
+                    end = nxt
     for a, b, _ in provinces_in(sentence):
         if not any(x <= a < y for x, y in out):
             out.append((a, b))

@@ -1,4 +1,4 @@
-"""CI gate: the product on seven question sets, with floors just under today's results.
+"""CI gate: the product on eight question sets, with floors just under today's results.
 
 - The fast gold subset (31 questions on the bundled articles, flagged ``ci``).
 - The test split of the multi-topic news set (``eval/datasets/news_test.jsonl``, 85 questions on
@@ -19,6 +19,9 @@
 - The test split of the sixth (``eval/datasets/news6_test.jsonl``, 56 questions on 4 articles: a
   fishing boat sinking, a flash flood, a heat wave, a wildlife seizure), on its own index of
   ``eval/datasets/news6/``.
+- The test split of the seventh (``eval/datasets/news7_test.jsonl``, 63 questions on 4 articles: a
+  tornado and hail, a bank robbery, a new air route, a music festival), on its own index of
+  ``eval/datasets/news7/``.
 
 If a change makes answers, refusals, citations or retrieval worse, this fails and lists the
 questions that went wrong. Raise the floors when the product improves; lowering them needs a
@@ -81,6 +84,11 @@ NEWS5_MAX_CONFIDENTLY_WRONG = 0.017
 # written): accuracy 0.464, lenient 0.857, sentence hit 0.840, confidently wrong 0.018, refused 1.0
 NEWS6_FLOORS = {"accuracy": 0.44, "lenient_accuracy": 0.83, "sentence_hit": 0.82, "unanswerable_refused": 0.9}
 NEWS6_MAX_CONFIDENTLY_WRONG = 0.036
+# news7 (added 2026-12-03, measured with weights fitted before the set was written, and the spans of that
+# day: "m3", a time with its day, days of one month): accuracy 0.397, lenient 0.794, sentence hit 0.804,
+# confidently wrong 0.048 (3 of 63: above the 3 % target), refused 1.0
+NEWS7_FLOORS = {"accuracy": 0.38, "lenient_accuracy": 0.77, "sentence_hit": 0.78, "unanswerable_refused": 0.9}
+NEWS7_MAX_CONFIDENTLY_WRONG = 0.064
 
 def _check(res: dict, floors: dict, max_wrong: float) -> dict:
     s = res["summaries"]["hybrid"]
@@ -132,7 +140,8 @@ def test_second_news_set_does_not_regress(tmp_path_factory):
 @pytest.mark.parametrize("corpus, floors, max_wrong", [("news3", NEWS3_FLOORS, NEWS3_MAX_CONFIDENTLY_WRONG),
                                                       ("news4", NEWS4_FLOORS, NEWS4_MAX_CONFIDENTLY_WRONG),
                                                       ("news5", NEWS5_FLOORS, NEWS5_MAX_CONFIDENTLY_WRONG),
-                                                      ("news6", NEWS6_FLOORS, NEWS6_MAX_CONFIDENTLY_WRONG)])
+                                                      ("news6", NEWS6_FLOORS, NEWS6_MAX_CONFIDENTLY_WRONG),
+                                                      ("news7", NEWS7_FLOORS, NEWS7_MAX_CONFIDENTLY_WRONG)])
 def test_later_news_sets_do_not_regress(tmp_path_factory, corpus, floors, max_wrong):
     assistant = _news_assistant(tmp_path_factory, corpus)
     items = load(ROOT / "eval" / "datasets" / f"{corpus}_test.jsonl")

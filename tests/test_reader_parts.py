@@ -51,6 +51,8 @@ def test_a_date_is_not_read_inside_a_number_or_across_a_comma():
     s = "Lễ hội thu hút 3-4.000 người; lúc 14 giờ, 15.200 khán giả đã vào sân."
     found = texts(s, sp.dates(s))
     assert not any(f.startswith("3-4") for f in found) and not any("15.2" in f for f in found), found
+    waves = "Sóng biển cao 5-7 m, 3-4 người bị thương."  # a range with its unit is an amount
+    assert texts(waves, sp.dates(waves)) == [] and "5-7 m" in texts(waves, sp.amounts(waves))
 
 
 def test_a_score_is_not_a_date():

@@ -34,7 +34,8 @@ DATE = re.compile(
     rf"|(?:{_PART}\s+)?(?:ngày\s+)?\d{{1,2}}\s*(?:đến|tới|-|–)\s*\d{{1,2}}\s*[-/]\s*\d{{1,2}}(?:\s*[-/]\s*\d{{4}})?(?!\d)(?![.,]\d)"
     # "sáng 17-9", "ngày 12/3/2024", "15.10", "hôm qua (5-6)"
     rf"|(?:{_PART}\s+\(?)?(?:ngày\s+)?\d{{1,2}}\s*[-/.]\s*\d{{1,2}}(?:\s*[-/.]\s*\d{{4}})?\)?(?![\d])(?![.,]\d)"
-    r"(?!\s*(?:tỷ|triệu|nghìn|%))"
+    # a range with its unit is no date: "sóng cao 5-7 m", "5-7 người"
+    r"(?!\s*(?:tỷ|triệu|nghìn|%|m|km|cm|mm|m2|m3|kg|tấn|ha|lít|độ|người|hộ|ca|con|chiếc|căn|lượt|USD|đồng)(?!\w))"
     r"|(?:[Gg]iai đoạn|[Nn]hiệm kỳ|[Tt]ừ năm)\s+\d{4}\s*[-–]\s*\d{4}"
     rf"|(?:{_PART}\s+)?[Tt]háng\s+\d{{1,2}}(?:\s*[/-]\s*\d{{4}}|\s+năm\s+\d{{4}})?"
     # "quý I/2027", "cuối quý 3 năm 2025": a quarter
